@@ -1,0 +1,48 @@
+# One command serves the portal with demo data (make run); one runs the tests (make test).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYBABEL := $(VENV)/bin/pybabel
+CATALOGUES := $(wildcard core/translations modules/*/translations)
+
+.PHONY: setup run test bench lint format messages translations clean
+
+setup: $(VENV)/.installed translations
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+translations: $(VENV)/.installed
+	@for dir in $(CATALOGUES); do $(PYBABEL) compile --use-fuzzy -q -d $$dir || exit 1; done
+
+run: setup
+	$(PY) run.py db upgrade
+	$(PY) run.py demo
+	$(PY) run.py serve
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m tests.benchmarks
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Re-extract every catalogue's messages after changing user-facing text.
+messages: setup
+	@for dir in $(CATALOGUES); do \
+		src=$$(dirname $$dir); \
+		$(PYBABEL) extract -q -F babel.cfg -k _l -k _ -o $$dir/messages.pot $$src && \
+		$(PYBABEL) update -q -i $$dir/messages.pot -d $$dir --no-fuzzy-matching || exit 1; \
+	done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,245 @@
+"""The application factory."""
+
+import logging
+import os
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, Flask, g, jsonify, request
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from core import audit
+from core.config import enabled_module_names, load_settings
+from core.context import Actor, set_actor
+from core.errors import PortalError, problem, problem_from
+from core.extensions import babel, csrf, db, login_manager
+from core.i18n import _, _l, select_locale
+from core.registry import Registry, resolve
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the portal app with the enabled modules; see README.md for settings."""
+    instance = os.environ.get("INSTANCE_PATH", str(ROOT / "instance"))
+    app = Flask("core", instance_path=instance, root_path=str(ROOT / "core"))
+    app.config.update(load_settings(app.instance_path, overrides))
+    for folder in (
+        app.instance_path,
+        app.config["UPLOAD_FOLDER"],
+        app.config["MAIL_FILE_DIR"],
+    ):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+
+    registry = Registry(resolve(enabled_module_names(app.config["ENABLED_MODULES"])))
+    app.extensions["registry"] = registry
+    for module in registry:
+        module.import_models()
+
+    db.init_app(app)
+    csrf.init_app(app)
+    _init_login(app)
+    _init_babel(app, registry)
+    audit.install()
+    audit.set_module_names(m.name for m in registry)
+
+    _init_request_hooks(app)
+    _init_errors(app)
+    _init_api(app, registry)
+    _init_admin(app, registry)
+    _init_templates(app, registry)
+
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    app.add_url_rule("/", "root", lambda: _redirect_to_portal())
+    log.debug("app created with modules: %s", ", ".join(m.name for m in registry))
+    return app
+
+
+def _redirect_to_portal():
+    from flask import redirect
+
+    return redirect("/admin/")
+
+
+def _healthz():
+    from core.api.views import healthz
+
+    return healthz()
+
+
+def _configure_logging(app: Flask) -> None:
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def _init_login(app: Flask) -> None:
+    from core.models.users import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login"
+    login_manager.login_message = _l("Please sign in to use the portal.")
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+def _init_babel(app: Flask, registry: Registry) -> None:
+    folders = [str(ROOT / "core" / "translations")]
+    folders += [str(m.translations_dir()) for m in registry if m.translations_dir()]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def identify_actor():
+        g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
+        if current_user.is_authenticated:
+            set_actor(
+                Actor(
+                    kind="user",
+                    id=str(current_user.id),
+                    name=current_user.username,
+                    request_id=g.request_id,
+                    client_addr=request.remote_addr or "",
+                )
+            )
+        else:
+            set_actor(
+                Actor(
+                    kind="anonymous",
+                    request_id=g.request_id,
+                    client_addr=request.remote_addr or "",
+                )
+            )
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; "
+            "style-src 'self' 'unsafe-inline';"
+            " script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+        )
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.teardown_request
+    def release_session(error):
+        if error is not None:
+            db.session.rollback()
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _init_errors(app: Flask) -> None:
+    @app.errorhandler(PortalError)
+    def portal_error(error: PortalError):
+        db.session.rollback()
+        if _is_api():
+            return problem_from(error)
+        from flask import flash, redirect
+
+        flash(str(error), "error")
+        return redirect(request.referrer or "/admin/")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if _is_api():
+            return problem(error.code or 500, error.name, error.description or "")
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _is_api():
+            return problem(
+                500,
+                "Internal Server Error",
+                _("Something went wrong on our side; it has been logged."),
+            )
+        return "Internal Server Error", 500
+
+
+def _init_api(app: Flask, registry: Registry) -> None:
+    from core.api.views import bp as core_api
+
+    app.register_blueprint(core_api)
+    csrf.exempt(core_api)
+    for module in registry:
+        before = set(app.blueprints)
+        module.register_api(app)
+        for name in set(app.blueprints) - before:
+            # The API checks CSRF itself for session callers (core.api.authenticate).
+            csrf.exempt(app.blueprints[name])
+
+
+def _init_admin(app: Flask, registry: Registry) -> None:
+    from core.admin.index import PortalIndexView
+    from core.admin.views import register_core_views
+
+    admin = Admin(
+        app,
+        name=_l("Zhuzhou Municipal Policy Portal"),
+        index_view=PortalIndexView(name=_l("Home"), url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/portal_base.html", fluid=True),
+    )
+    app.extensions["portal_admin"] = admin
+    register_core_views(admin)
+    for module in registry:
+        module.register_admin(admin, app)
+
+    static = Blueprint(
+        "core_static",
+        __name__,
+        static_folder=str(ROOT / "core" / "static"),
+        static_url_path="/static/core",
+    )
+    app.register_blueprint(static)
+
+
+def _init_templates(app: Flask, registry: Registry) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["module_title"] = lambda name: (
+        str(registry.by_name[name].title) if name in registry else name
+    )
+
+    def cn_date(value):
+        if value is None:
+            return ""
+        if str(get_locale()).startswith("zh"):
+            return f"{value.year}年{value.month}月{value.day}日"
+        return format_date(value, "medium")
+
+    def cn_datetime(value):
+        if value is None:
+            return ""
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
+
+    def yuan(value):
+        if value is None:
+            return ""
+        return f"{value:,.2f}"
+
+    app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, yuan=yuan)
+    app.jinja_env.globals["jsonify"] = jsonify

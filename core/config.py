@@ -1,0 +1,67 @@
+"""Settings read from environment variables; README.md lists each with its default."""
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "development-only-secret-key"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the app configuration from the environment and explicit overrides."""
+    env = os.environ
+    instance = Path(instance_path)
+    settings = {
+        "ENV_NAME": env.get("PORTAL_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": env.get(
+            "DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite3'}"
+        ),
+        "ENABLED_MODULES": env.get("ENABLED_MODULES", "all"),
+        "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LANGUAGE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS", "false")),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "portal@zhuzhou.gov.cn"),
+        "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance / "outbox")),
+        "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance / "uploads")),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "SCHEDULER_IN_WEB": _bool(env.get("SCHEDULER_IN_WEB", "true")),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        "API_RATE_LIMIT_PER_MINUTE": int(env.get("API_RATE_LIMIT_PER_MINUTE", "600")),
+        "CALENDAR_REFRESH_SECONDS": float(env.get("CALENDAR_REFRESH_SECONDS", "2")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "FLASK_ADMIN_SWATCH": "default",
+        "TESTING": False,
+    }
+    settings.update(overrides or {})
+
+    production = settings["ENV_NAME"] == "production"
+    settings["SESSION_COOKIE_SECURE"] = production
+    settings["REMEMBER_COOKIE_SECURE"] = production
+    if production and settings["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "SECRET_KEY is the development key; set a long random SECRET_KEY "
+            "before running with PORTAL_ENV=production."
+        )
+    return settings
+
+
+def enabled_module_names(value: str) -> list[str] | None:
+    """Parse ENABLED_MODULES: None means every module found."""
+    value = (value or "").strip()
+    if value in {"", "all", "*"}:
+        return None
+    return [name.strip() for name in value.split(",") if name.strip()]

@@ -1,0 +1,25 @@
+"""Translation helpers: every user-facing string goes through these."""
+
+from flask import has_request_context, request, session
+from flask_babel import gettext, lazy_gettext, ngettext
+
+_ = gettext
+_l = lazy_gettext
+
+__all__ = ["_", "_l", "ngettext", "select_locale", "LANGUAGES"]
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str | None:
+    """Pick the locale: ?lang=, then the session, then the app default."""
+    if not has_request_context():
+        return None
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+        return wanted
+    stored = session.get("lang")
+    if stored in LANGUAGES:
+        return stored
+    return None

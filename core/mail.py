@@ -1,0 +1,6 @@
+"""The mail outbox (placeholder until the outbox lands)."""
+
+
+def jobs() -> list:
+    """The outbox drain job."""
+    return []

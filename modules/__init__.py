@@ -1,0 +1,1 @@
+"""Policy modules shipped with the portal; each folder is one module."""

@@ -1,0 +1,70 @@
+"""Department scoping through the portal and the API."""
+
+import pytest
+from sqlalchemy import select
+
+from core.errors import NotFound
+from core.models import Organisation
+from core.scoping import get_visible, scope
+
+
+def test_county_user_sees_own_county_and_below(
+    db, city, create_user, create_organisation
+):
+    mine = create_organisation(city["lusong"], name="芦淞企业")
+    create_organisation(city["hetang"], name="荷塘企业")
+    user = create_user(city["lusong"], ["core.organisations.view"])
+
+    names = db.session.scalars(
+        scope(select(Organisation.name), Organisation, user)
+    ).all()
+
+    assert names == [mine.name]
+
+
+def test_city_user_sees_every_county(db, city, create_user, create_organisation):
+    create_organisation(city["lusong"])
+    create_organisation(city["hetang"])
+    user = create_user(city["city"], ["core.organisations.view"])
+
+    rows = db.session.scalars(scope(select(Organisation), Organisation, user)).all()
+
+    assert len(rows) == 2
+
+
+def test_sibling_county_record_is_not_found(db, city, create_user, create_organisation):
+    theirs = create_organisation(city["hetang"])
+    user = create_user(city["lusong"], ["core.organisations.view"])
+
+    with pytest.raises(NotFound):
+        get_visible(Organisation, theirs.id, user)
+
+
+def test_api_hides_sibling_county_records(
+    db, city, create_user, create_organisation, api
+):
+    mine = create_organisation(city["lusong"])
+    theirs = create_organisation(city["hetang"])
+    caller = api(create_user(city["lusong"], ["core.organisations.view"]))
+
+    listed = caller.get("/api/v1/organisations").get_json()
+    guessed = caller.get(f"/api/v1/organisations/{theirs.id}")
+
+    assert [o["id"] for o in listed] == [mine.id]
+    assert guessed.status_code == 404
+    assert guessed.mimetype == "application/problem+json"
+
+
+def test_portal_hides_sibling_county_records(
+    db, city, create_user, create_organisation, client, login
+):
+    create_organisation(city["lusong"], name="芦淞可见企业")
+    theirs = create_organisation(city["hetang"], name="荷塘隐藏企业")
+    login(create_user(city["lusong"], ["core.organisations.view"]))
+
+    page = client.get("/admin/organisations/").get_data(as_text=True)
+    details = client.get(f"/admin/organisations/details/?id={theirs.id}")
+
+    assert "芦淞可见企业" in page
+    assert "荷塘隐藏企业" not in page
+    assert details.status_code == 302
