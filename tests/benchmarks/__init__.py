@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs them all; `make test` runs each as a tiny smoke."""
