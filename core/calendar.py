@@ -91,15 +91,22 @@ def _index() -> _Index:
     interval = current_app.config.get("CALENDAR_REFRESH_SECONDS", 2)
     now = time.monotonic()
     index = _state["index"]
-    if index is not None and now - _state["checked"] < interval:
+    # One process may serve several apps (tests, benchmarks): key by database.
+    url = str(db.engine.url)
+    if (
+        index is not None
+        and now - _state["checked"] < interval
+        and _state.get("url") == url
+    ):
         return index
     with _lock:
-        stamp = _stamp()
+        stamp = (url, *_stamp())
         if _state["index"] is None or stamp != _state["stamp"]:
             _state["index"] = _load()
             _state["stamp"] = stamp
-            log.info("working-day index rebuilt (%s years known)", stamp[0])
+            log.info("working-day index rebuilt (%s years known)", stamp[1])
         _state["checked"] = now
+        _state["url"] = url
         return _state["index"]
 
 

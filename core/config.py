@@ -60,8 +60,10 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
 
 
 def enabled_module_names(value: str) -> list[str] | None:
-    """Parse ENABLED_MODULES: None means every module found."""
+    """Parse ENABLED_MODULES: None means every module found; "none" means the core only."""
     value = (value or "").strip()
     if value in {"", "all", "*"}:
         return None
+    if value == "none":
+        return []
     return [name.strip() for name in value.split(",") if name.strip()]

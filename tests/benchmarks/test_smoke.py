@@ -1,6 +1,7 @@
 """Every benchmark runs end to end on tiny volumes, so none of them rots."""
 
 import importlib
+import os
 import pkgutil
 from pathlib import Path
 
@@ -14,6 +15,10 @@ NAMES = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]
 
 @pytest.mark.parametrize("name", NAMES)
 def test_benchmark_smoke(name, monkeypatch):
+    # Smoke runs use their own scratch SQLite database, never the suite's.
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ENABLED_MODULES", os.environ.get("ENABLED_MODULES", "all"))
+    monkeypatch.setenv("INSTANCE_PATH", os.environ.get("INSTANCE_PATH", "instance"))
     module = importlib.import_module(f"tests.benchmarks.{name}")
     results = Results(database="smoke", smoke=True)
 
