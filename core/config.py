@@ -60,7 +60,7 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
 
 
 def enabled_module_names(value: str) -> list[str] | None:
-    """Parse ENABLED_MODULES: None means every module found; "none" means the core only."""
+    """Parse ENABLED_MODULES: None means every module; "none" means the core only."""
     value = (value or "").strip()
     if value in {"", "all", "*"}:
         return None
