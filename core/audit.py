@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import DDL, event, insert, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from core.context import current_actor
 from core.extensions import db
@@ -102,10 +102,9 @@ def _changed_values(obj) -> dict:
 
 
 def _record_id(obj) -> str:
-    identity = inspect(obj).identity
-    if identity is None:
-        return ""
-    return ",".join(str(part) for part in identity)
+    state = inspect(obj)
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(part) for part in identity if part is not None)
 
 
 def entry_hash(fields: dict) -> str:
@@ -271,10 +270,20 @@ def record_read(obj, what: str = "") -> None:
     )
 
 
+def _keep_old_values(mapper, class_) -> None:
+    # An expired attribute has no old value unless it is loaded before being
+    # overwritten; active history makes the ORM load it, so updates show both.
+    if not _audited(class_):
+        return
+    for prop in mapper.column_attrs:
+        prop.class_attribute.impl.active_history = True
+
+
 def install() -> None:
     """Attach the audit listeners to every ORM session (idempotent)."""
     if event.contains(Session, "before_flush", _before_flush):
         return
+    event.listen(Mapper, "mapper_configured", _keep_old_values)
     event.listen(Session, "before_flush", _before_flush)
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s))
