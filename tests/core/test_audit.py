@@ -6,9 +6,9 @@ import sys
 import threading
 
 import pytest
-from stdnum.cn import uscc
 from sqlalchemy import create_engine, delete, select, text, update
 from sqlalchemy.orm import Session
+from stdnum.cn import uscc
 
 from core import audit
 from core.context import Actor, acting_as
