@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy import DDL, event, insert, inspect, select, update
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.base import NO_VALUE
 
 from core.context import current_actor
 from core.extensions import db
@@ -25,6 +26,9 @@ from core.models.base import utcnow
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+# Core tables, not ORM entities: the log is written with plain statements.
+_ENTRIES = AuditEntry.__table__
+_HEAD = AuditHead.__table__
 MASK = "***"
 _PENDING = "audit_pending"
 
@@ -73,31 +77,36 @@ def _masked(cls, key: str, value):
     return MASK if key in masked and value not in (None, "") else _plain(value)
 
 
+_COLUMN_KEYS: dict = {}
+
+
+def _column_keys(mapper) -> tuple:
+    keys = _COLUMN_KEYS.get(mapper)
+    if keys is None:
+        keys = _COLUMN_KEYS[mapper] = tuple(a.key for a in mapper.column_attrs)
+    return keys
+
+
 def _column_values(obj) -> dict:
     state = inspect(obj)
-    values = {}
-    for attr in state.mapper.column_attrs:
-        values[attr.key] = _masked(
-            type(obj), attr.key, state.attrs[attr.key].loaded_value
-        )
-    return values
+    cls, loaded = type(obj), state.dict
+    return {
+        key: _masked(cls, key, loaded.get(key)) for key in _column_keys(state.mapper)
+    }
 
 
-def _changed_values(obj) -> dict:
-    state = inspect(obj)
+def _changed_values(state) -> dict:
+    # committed_state holds the value each modified attribute had when loaded,
+    # so only the attributes that changed are visited.
+    cls, columns, current = state.class_, _column_keys(state.mapper), state.dict
     changes = {}
-    for attr in state.mapper.column_attrs:
-        history = state.attrs[attr.key].history
-        if not history.has_changes():
+    for key, old in state.committed_state.items():
+        if key not in columns:
             continue
-        old = history.deleted[0] if history.deleted else None
-        new = history.added[0] if history.added else None
-        if old == new:
-            continue
-        changes[attr.key] = [
-            _masked(type(obj), attr.key, old),
-            _masked(type(obj), attr.key, new),
-        ]
+        old = None if old is NO_VALUE else old
+        new = current.get(key)
+        if old != new:
+            changes[key] = [_masked(cls, key, old), _masked(cls, key, new)]
     return changes
 
 
@@ -110,9 +119,8 @@ def _record_id(obj) -> str:
 def entry_hash(fields: dict) -> str:
     """SHA-256 over an entry's canonical content, including the previous hash."""
     canonical = json.dumps(
-        {key: fields[key] for key in HASHED_FIELDS},
+        [fields[key] for key in HASHED_FIELDS],
         ensure_ascii=False,
-        sort_keys=True,
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -143,7 +151,7 @@ def _write(connection, items: list[tuple[str, str, str, dict]]) -> None:
     # The head row is locked until commit, so concurrent writers take turns and
     # the chain never forks (on SQLite the write lock already serialises them).
     head = connection.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+        select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
     ).first()
     if head is None:
         connection.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
@@ -175,10 +183,8 @@ def _write(connection, items: list[tuple[str, str, str, dict]]) -> None:
         fields["created_at"] = now
         rows.append(fields)
 
-    connection.execute(insert(AuditEntry), rows)
-    connection.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev)
-    )
+    connection.execute(_ENTRIES.insert(), rows)
+    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
@@ -187,8 +193,8 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         if _audited(type(obj)):
             pending.append(("insert", obj, None))
     for obj in session.dirty:
-        if _audited(type(obj)) and session.is_modified(obj, include_collections=False):
-            changes = _changed_values(obj)
+        if _audited(type(obj)):
+            changes = _changed_values(inspect(obj))
             if changes:
                 pending.append(("update", obj, changes))
     for obj in session.deleted:

@@ -59,7 +59,22 @@ class _Index:
 
 
 _lock = threading.Lock()
-_state = {"index": None, "stamp": None, "checked": 0.0}
+
+
+def _state() -> dict:
+    """This app's index state (one process may serve several apps in tests)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    state = app.extensions.get("working_days")
+    if state is None:
+        state = app.extensions["working_days"] = {
+            "index": None,
+            "stamp": None,
+            "checked": 0.0,
+            "interval": app.config.get("CALENDAR_REFRESH_SECONDS", 2),
+        }
+    return state
 
 
 def _stamp():
@@ -86,35 +101,27 @@ def _load() -> _Index:
 
 def _index() -> _Index:
     """The current index, rebuilt when the stored calendar has changed."""
-    from flask import current_app
-
-    interval = current_app.config.get("CALENDAR_REFRESH_SECONDS", 2)
+    state = _state()
     now = time.monotonic()
-    index = _state["index"]
-    # One process may serve several apps (tests, benchmarks): key by database.
-    url = str(db.engine.url)
-    if (
-        index is not None
-        and now - _state["checked"] < interval
-        and _state.get("url") == url
-    ):
+    index = state["index"]
+    if index is not None and now - state["checked"] < state["interval"]:
         return index
     with _lock:
-        stamp = (url, *_stamp())
-        if _state["index"] is None or stamp != _state["stamp"]:
-            _state["index"] = _load()
-            _state["stamp"] = stamp
-            log.info("working-day index rebuilt (%s years known)", stamp[1])
-        _state["checked"] = now
-        _state["url"] = url
-        return _state["index"]
+        stamp = _stamp()
+        if state["index"] is None or stamp != state["stamp"]:
+            state["index"] = _load()
+            state["stamp"] = stamp
+            log.info("working-day index rebuilt (%s years known)", stamp[0])
+        state["checked"] = now
+        return state["index"]
 
 
 def invalidate() -> None:
     """Drop this process's index so the next call reloads it."""
     with _lock:
-        _state["index"] = None
-        _state["checked"] = 0.0
+        state = _state()
+        state["index"] = None
+        state["checked"] = 0.0
 
 
 def _check_date(value: date, field: str) -> date:

@@ -104,7 +104,7 @@ def db(app):
         yield _db
         _db.session.rollback()
         _db.session.remove()
-    calendar.invalidate()
+        calendar.invalidate()
 
 
 @pytest.fixture
