@@ -105,6 +105,9 @@ class PortalModelView(VersionCheckMixin, ProtectedMixin, ModelView):
     can_view_details = True
     # Counting a million rows on every page is what makes lists slow.
     simple_list_pager = False
+    can_export = True
+    export_types = ["xlsx"]
+    export_max_rows = 100_000
 
     @property
     def can_create(self) -> bool:
@@ -154,6 +157,33 @@ class PortalModelView(VersionCheckMixin, ProtectedMixin, ModelView):
 
     def on_model_change(self, form, model, is_created):
         self.check_owner(model)
+
+    def _export_tablib(self, export_type, return_url):
+        """Every list exports to XLSX with the headers in the user's language."""
+        from flask import Response
+        from werkzeug.utils import secure_filename
+
+        from core.exports import XLSX_MIMETYPE, workbook_bytes
+
+        _count, data = self._export_data()
+        columns = self._export_columns
+        content = workbook_bytes(
+            str(self.name),
+            [str(label) for _key, label in columns],
+            (
+                [self.get_export_value(row, key) for key, _label in columns]
+                for row in data
+            ),
+        )
+        log.info(
+            "%s exported %s (%s rows)", current_user.username, self.endpoint, len(data)
+        )
+        filename = secure_filename(f"{self.endpoint}.xlsx")
+        return Response(
+            content,
+            mimetype=XLSX_MIMETYPE,
+            headers={"Content-Disposition": f"attachment;filename={filename}"},
+        )
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, PortalError):

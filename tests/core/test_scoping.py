@@ -68,3 +68,22 @@ def test_portal_hides_sibling_county_records(
     assert "芦淞可见企业" in page
     assert "荷塘隐藏企业" not in page
     assert details.status_code == 302
+
+
+def test_export_holds_only_visible_rows(
+    db, city, create_user, create_organisation, client, login
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    create_organisation(city["lusong"], name="芦淞导出企业")
+    create_organisation(city["hetang"], name="荷塘导出企业")
+    login(create_user(city["lusong"], ["core.organisations.view"]))
+
+    response = client.get("/admin/organisations/export/xlsx/")
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "名称"
+    assert [r[0] for r in rows[2:]] == ["芦淞导出企业"]
