@@ -4,9 +4,22 @@ PY := $(VENV)/bin/python
 PYBABEL := $(VENV)/bin/pybabel
 CATALOGUES := $(wildcard core/translations modules/*/translations)
 
-.PHONY: setup run test bench lint format messages translations clean
 
-setup: $(VENV)/.installed translations
+.PHONY: setup system run test bench lint format messages translations clean
+
+setup: system $(VENV)/.installed translations
+
+# Operating-system packages: a CJK font for PDFs and screenshots, and Chromium for
+# the browser tests. Installed only when missing (needs root and apt-get).
+system:
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q . || ! command -v chromium >/dev/null; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				fontconfig fonts-wqy-microhei chromium >/dev/null; \
+		else \
+			echo "install a CJK font (fonts-wqy-microhei) and chromium with your package manager"; \
+		fi; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
