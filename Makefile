@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 translations: $(VENV)/.installed
-	@for dir in $(CATALOGUES); do $(PYBABEL) compile --use-fuzzy -q -d $$dir || exit 1; done
+	@for dir in $(CATALOGUES); do $(PYBABEL) compile --use-fuzzy --statistics -d $$dir || exit 1; done
 
 run: setup
 	$(PY) run.py db upgrade
@@ -53,8 +53,8 @@ format: setup
 messages: setup
 	@for dir in $(CATALOGUES); do \
 		src=$$(dirname $$dir); \
-		$(PYBABEL) extract -q -F babel.cfg -k _l -k _ -o $$dir/messages.pot $$src && \
-		$(PYBABEL) update -q -i $$dir/messages.pot -d $$dir --no-fuzzy-matching || exit 1; \
+		$(PYBABEL) extract --quiet -F babel.cfg -k _l -k _ -o $$dir/messages.pot $$src && \
+		$(PYBABEL) update --quiet -i $$dir/messages.pot -d $$dir --no-fuzzy-matching || exit 1; \
 	done
 
 clean:
