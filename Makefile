@@ -53,8 +53,8 @@ format: setup
 messages: setup
 	@for dir in $(CATALOGUES); do \
 		src=$$(dirname $$dir); \
-		$(PYBABEL) extract --quiet -F babel.cfg -k _l -k _ -o $$dir/messages.pot $$src && \
-		$(PYBABEL) update --quiet -i $$dir/messages.pot -d $$dir --no-fuzzy-matching || exit 1; \
+		$(PYBABEL) extract -F babel.cfg -k _l -k _ -o $$dir/messages.pot $$src && \
+		$(PYBABEL) update -i $$dir/messages.pot -d $$dir --no-fuzzy-matching || exit 1; \
 	done
 
 clean:
