@@ -16,7 +16,7 @@ from core import audit
 from core.config import enabled_module_names, load_settings
 from core.context import Actor, set_actor
 from core.errors import PortalError, problem, problem_from
-from core.extensions import babel, csrf, db, login_manager
+from core.extensions import babel, csrf, db, limiter, login_manager
 from core.i18n import _, _l, select_locale
 from core.registry import Registry, resolve
 
@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     _init_login(app)
     _init_babel(app, registry)
     audit.install()

@@ -18,7 +18,7 @@ from wtforms import ValidationError as WTFValidationError
 
 from core.context import Actor, set_actor
 from core.errors import Forbidden, InvalidInput, PortalError
-from core.extensions import db
+from core.extensions import db, limiter
 from core.i18n import _
 from core.models.users import ApiToken
 
@@ -121,6 +121,11 @@ def _load(schema_cls, data, location: str):
         raise InvalidInput(messages) from None
 
 
+def api_rate_limit() -> str:
+    """The per-caller request budget of rate-limited endpoints."""
+    return f"{current_app.config['API_RATE_LIMIT_PER_MINUTE']}/minute"
+
+
 def endpoint(
     bp: Blueprint,
     rule: str,
@@ -135,8 +140,13 @@ def endpoint(
     public=False,
     summary="",
     tags=(),
+    rate_limited=True,
 ):
-    """Declare an API view; see the module docstring."""
+    """Declare an API view; see the module docstring.
+
+    Rate-limited views allow API_RATE_LIMIT_PER_MINUTE requests per token (or
+    user, or address) per minute, so credential numbers cannot be enumerated.
+    """
 
     def decorate(view):
         @functools.wraps(view)
@@ -188,6 +198,8 @@ def endpoint(
                     permission=permission,
                 )
             )
+        if rate_limited:
+            wrapper = limiter.limit(api_rate_limit)(wrapper)
         bp.add_url_rule(rule, view.__name__, wrapper, methods=list(methods))
         return wrapper
 

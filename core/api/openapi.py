@@ -88,7 +88,7 @@ def build_spec(app) -> dict:
             }
         else:
             operation["responses"][str(op.status)] = {"description": "Success"}
-        codes = ["400", "404", "409", "422"]
+        codes = ["400", "404", "409", "422", "429"]
         if not op.public:
             operation["security"] = [{"bearer": []}]
             codes += ["401", "403"]

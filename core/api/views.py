@@ -107,6 +107,14 @@ class OrganisationSchema(Schema):
     industry = fields.String()
 
 
+class OrganisationCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    uscc = fields.String(required=True, validate=validate.Length(1, 18))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+    county_id = fields.Integer(required=True)
+    industry = fields.String(load_default="", validate=validate.Length(max=120))
+
+
 class PageQuerySchema(Schema):
     after_id = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
@@ -131,6 +139,42 @@ def list_organisations(query):
     return db.session.scalars(
         statement.order_by(Organisation.id).limit(query["limit"])
     ).all()
+
+
+@endpoint(
+    bp,
+    "/organisations",
+    methods=("POST",),
+    body=OrganisationCreateSchema,
+    response=OrganisationSchema,
+    status=201,
+    permission="core.organisations.edit",
+    tags=["organisations"],
+)
+def create_organisation(body):
+    """Register an organisation in a county the caller may file for."""
+    from core.directory import create_organisation as create
+    from core.errors import InvalidInput
+    from core.i18n import _
+    from core.models.departments import Department, DepartmentKind
+    from core.scoping import can_own
+
+    county = db.session.get(Department, body["county_id"])
+    if (
+        county is None
+        or county.kind != DepartmentKind.COUNTY
+        or not can_own(api_user(), county)
+    ):
+        raise InvalidInput({"county_id": [_("Choose a county you may file for.")]})
+    organisation = create(
+        body["name"],
+        body["uscc"],
+        county,
+        address=body["address"],
+        industry=body["industry"],
+    )
+    db.session.commit()
+    return organisation
 
 
 @endpoint(

@@ -56,3 +56,56 @@ def test_healthz_reports_database(client):
     body = client.get("/healthz").get_json()
 
     assert body["database"] == "ok"
+
+
+def test_create_organisation(db, city, create_user, api):
+    caller = api(create_user(city["lusong"], ["core.organisations.edit"]))
+
+    response = caller.post(
+        "/api/v1/organisations",
+        json={
+            "name": "新注册企业",
+            "uscc": "914302000000000018",
+            "county_id": city["lusong"].id,
+        },
+    )
+
+    assert response.status_code == 201
+    assert response.get_json()["uscc"] == "914302000000000018"
+
+
+def test_create_organisation_with_bad_check_digit_writes_nothing(
+    db, city, create_user, api
+):
+    from core.models import Organisation
+
+    caller = api(create_user(city["lusong"], ["core.organisations.edit"]))
+
+    response = caller.post(
+        "/api/v1/organisations",
+        json={
+            "name": "错误企业",
+            "uscc": "914302000000000019",
+            "county_id": city["lusong"].id,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "uscc" in response.get_json()["errors"]
+    assert db.session.scalar(db.select(db.func.count(Organisation.id))) == 0
+
+
+def test_create_organisation_in_sibling_county_is_refused(db, city, create_user, api):
+    caller = api(create_user(city["lusong"], ["core.organisations.edit"]))
+
+    response = caller.post(
+        "/api/v1/organisations",
+        json={
+            "name": "越权企业",
+            "uscc": "914302000000000018",
+            "county_id": city["hetang"].id,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "county_id" in response.get_json()["errors"]
