@@ -1,8 +1,8 @@
 """Extension objects shared by the core and the modules."""
 
-from babel import support
 import hashlib
 
+from babel import support
 from flask import request
 from flask_babel import Babel, Domain, get_locale
 from flask_limiter import Limiter
