@@ -208,6 +208,46 @@ def token_revoke(prefix):
     click.echo(f"revoked {len(tokens)} token(s)")
 
 
+@cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def backup_command(destination):
+    """Back up the SQLite database and the uploads to DESTINATION (.tar.gz)."""
+    from pathlib import Path
+
+    from core import backup
+
+    app = _app()
+    try:
+        path = backup.backup(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            app.config["UPLOAD_FOLDER"],
+            Path(destination),
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {path}")
+
+
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+def restore_command(archive):
+    """Restore the SQLite database and the uploads from a backup ARCHIVE."""
+    from pathlib import Path
+
+    from core import backup
+
+    app = _app()
+    try:
+        backup.restore(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            app.config["UPLOAD_FOLDER"],
+            Path(archive),
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored from {archive}")
+
+
 @cli.group("audit")
 def audit_group():
     """The audit log."""
