@@ -220,7 +220,10 @@ def _init_admin(app: Flask, registry: Registry) -> None:
 
 
 def _init_templates(app: Flask, registry: Registry) -> None:
+    from core.charts import chart_html
+
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["chart_html"] = chart_html
     app.jinja_env.globals["module_title"] = lambda name: (
         str(registry.by_name[name].title) if name in registry else name
     )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from core.charts import Chart
 from core.dashboard import due_items
 from core.extensions import db
 from core.i18n import _, _l
@@ -68,6 +69,26 @@ def attempt_login(username: str, password: str) -> tuple[User | None, str]:
     return user, ""
 
 
+def due_chart(items) -> Chart | None:
+    """Items per module, overdue and on time, for the dashboard chart."""
+    if not items:
+        return None
+    from flask import current_app
+
+    registry = current_app.extensions["registry"]
+    modules = sorted({item.module for item in items})
+    labels = [str(registry.by_name[m].title) if m in registry else m for m in modules]
+    overdue = [sum(1 for i in items if i.module == m and i.overdue) for m in modules]
+    on_time = [
+        sum(1 for i in items if i.module == m and not i.overdue) for m in modules
+    ]
+    return Chart(
+        _("Waiting on you by module"),
+        labels,
+        {_("Overdue"): overdue, _("On time"): on_time},
+    )
+
+
 class PortalIndexView(AdminIndexView):
     """Dashboard at /admin, plus the sign-in and sign-out pages."""
 
@@ -77,7 +98,9 @@ class PortalIndexView(AdminIndexView):
             return redirect(url_for(".login"))
         today = today_local()
         items = due_items(current_user, today)
-        return self.render("admin/dashboard.html", items=items, today=today)
+        return self.render(
+            "admin/dashboard.html", items=items, today=today, chart=due_chart(items)
+        )
 
     @expose("/login/", methods=("GET", "POST"))
     def login(self):
