@@ -109,6 +109,50 @@ class PortalModelView(VersionCheckMixin, ProtectedMixin, ModelView):
     export_types = ["xlsx"]
     export_max_rows = 100_000
 
+    # Views over very large tables page by primary key ("keyset") when no other
+    # sort is chosen: every page, the last included, costs one indexed query and
+    # no row count.
+    keyset_pager = False
+
+    def __init__(self, *args, **kwargs):
+        if self.keyset_pager:
+            self.simple_list_pager = True
+            self.list_template = "admin/keyset_list.html"
+        super().__init__(*args, **kwargs)
+
+    def get_list(
+        self,
+        page,
+        sort_column,
+        sort_desc,
+        search,
+        filters,
+        execute=True,
+        page_size=None,
+    ):
+        if not (self.keyset_pager and sort_column is None and execute):
+            return super().get_list(
+                page, sort_column, sort_desc, search, filters, execute, page_size
+            )
+
+        _count, query = super().get_list(
+            None, None, False, search, filters, execute=False, page_size=False
+        )
+        pk = self.model.__mapper__.primary_key[0]
+        size = page_size or self.page_size
+        query = query.order_by(None)
+        after, before = request.args.get("after", ""), request.args.get("before", "")
+        if request.args.get("last"):
+            rows = query.order_by(pk.desc()).limit(size).all()[::-1]
+        elif before.isdigit():
+            rows = query.filter(pk < int(before)).order_by(pk.desc()).limit(size).all()
+            rows = rows[::-1]
+        elif after.isdigit():
+            rows = query.filter(pk > int(after)).order_by(pk).limit(size).all()
+        else:
+            rows = query.order_by(pk).limit(size).all()
+        return None, rows
+
     @property
     def can_create(self) -> bool:
         return self.allow_create and _allowed(self.edit_permission)

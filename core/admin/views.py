@@ -200,6 +200,7 @@ class DepartmentView(PortalModelView):
 
 class OrganisationView(PortalModelView):
     view_permission = "core.organisations.view"
+    keyset_pager = True
     edit_permission = "core.organisations.edit"
     column_list = ("name", "uscc", "county", "industry", "address")
     column_labels = {

@@ -87,3 +87,22 @@ def test_export_holds_only_visible_rows(
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "名称"
     assert [r[0] for r in rows[2:]] == ["芦淞导出企业"]
+
+
+def test_keyset_pages_reach_the_last_rows(
+    db, city, create_user, create_organisation, client, login
+):
+    made = [
+        create_organisation(city["lusong"], name=f"分页企业{i:03d}") for i in range(60)
+    ]
+    login(create_user(city["city"], ["core.organisations.view"]))
+
+    first = client.get("/admin/organisations/").get_data(as_text=True)
+    last = client.get("/admin/organisations/?last=1").get_data(as_text=True)
+    after = client.get(f"/admin/organisations/?after={made[49].id}").get_data(
+        as_text=True
+    )
+
+    assert "分页企业000" in first and "分页企业059" not in first
+    assert "分页企业059" in last and "分页企业000" not in last
+    assert "分页企业050" in after and "分页企业049" not in after
