@@ -23,6 +23,7 @@ class AuditFilter:
     date_from: str = ""
     date_to: str = ""
     before: int | None = None
+    oldest: bool = False
 
     @classmethod
     def from_args(cls, args) -> "AuditFilter":
@@ -40,6 +41,7 @@ class AuditFilter:
             date_from=args.get("date_from", "").strip(),
             date_to=args.get("date_to", "").strip(),
             before=int(before) if before else None,
+            oldest=bool(args.get("oldest")),
         )
         for name in ("date_from", "date_to"):
             if getattr(filters, name):
