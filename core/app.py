@@ -219,11 +219,26 @@ def _init_admin(app: Flask, registry: Registry) -> None:
     app.register_blueprint(static)
 
 
+def _audit_history(record):
+    """Audit entries of a record, for the history panel of its page."""
+    from flask_login import current_user
+
+    from core.audit_query import history_of
+
+    if not current_user.is_authenticated or not current_user.can("core.audit.view"):
+        return []
+    record_id = ",".join(
+        str(v) for v in record.__mapper__.primary_key_from_instance(record)
+    )
+    return history_of(record.__table__.name, record_id)
+
+
 def _init_templates(app: Flask, registry: Registry) -> None:
     from core.charts import chart_html
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["chart_html"] = chart_html
+    app.jinja_env.globals["audit_history"] = _audit_history
     app.jinja_env.globals["module_title"] = lambda name: (
         str(registry.by_name[name].title) if name in registry else name
     )

@@ -106,6 +106,7 @@ class PortalModelView(VersionCheckMixin, ProtectedMixin, ModelView):
     # Counting a million rows on every page is what makes lists slow.
     simple_list_pager = False
     can_export = True
+    details_template = "admin/details_with_history.html"
     export_types = ["xlsx"]
     export_max_rows = 100_000
 

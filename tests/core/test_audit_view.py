@@ -35,3 +35,19 @@ def test_audit_view_needs_permission(db, city, create_user, client, login):
     login(create_user(city["city"], []))
 
     assert client.get("/admin/audit/").status_code == 302
+
+
+def test_record_page_shows_its_history(
+    db, city, create_user, create_organisation, client, login
+):
+    organisation = create_organisation(city["lusong"], name="历史企业")
+    organisation.industry = "新行业"
+    db.session.commit()
+    login(create_user(city["city"], ["core.organisations.view", "core.audit.view"]))
+
+    page = client.get(f"/admin/organisations/details/?id={organisation.id}").get_data(
+        as_text=True
+    )
+
+    assert 'id="record-history"' in page
+    assert "新行业" in page
