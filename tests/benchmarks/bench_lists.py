@@ -28,10 +28,11 @@ def _fill_audit(rows: int) -> None:
     db.session.execute(
         text(
             "INSERT INTO core_audit_entries (seq, created_at, actor_kind, actor_id, "
-            "actor_name, request_id, client_addr, module, table_name, record_id, action, "
-            "changes, prev_hash, hash) "
+            "actor_name, request_id, client_addr, module, table_name, record_id, "
+            "action, changes, prev_hash, hash) "
             f"SELECT x + {base}, CURRENT_TIMESTAMP, 'user', '1', 'bench', '', '', "
-            "CASE WHEN x % 3 = 0 THEN 'core' ELSE 'dual_random' END, 'core_organisations', "
+            "CASE WHEN x % 3 = 0 THEN 'core' ELSE 'dual_random' END, "
+            "'core_organisations', "
             "CAST(x AS VARCHAR(20)), 'update', '{}', '', '' "
             f"FROM ({source}) AS numbers"
         )
