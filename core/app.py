@@ -10,6 +10,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from core import audit
@@ -162,6 +163,20 @@ def _init_errors(app: Flask) -> None:
 
         flash(str(error), "error")
         return redirect(request.referrer or "/admin/")
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(error):
+        # A number or text the database cannot hold is the caller's bad input.
+        db.session.rollback()
+        log.info("refused out-of-range input on %s: %s", request.path, error)
+        detail = _("A value in the request is out of range for its field.")
+        if _is_api():
+            return problem(400, "Invalid input", detail)
+        from flask import flash, redirect
+
+        flash(detail, "error")
+        return redirect("/admin/")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -75,6 +75,8 @@ def get_visible(model, record_id, user=None):
         record_id = mapper_pk.type.python_type(record_id)
     except (TypeError, ValueError, NotImplementedError):
         raise NotFound(_("No record %(id)s was found.", id=record_id)) from None
+    if isinstance(record_id, int) and not -(2**63) <= record_id < 2**63:
+        raise NotFound(_("No record %(id)s was found.", id=record_id))
     statement = scope(select(model).where(mapper_pk == record_id), model, user)
     record = db.session.scalars(statement).first()
     if record is None:
