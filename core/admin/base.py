@@ -7,6 +7,7 @@ from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,6 +17,18 @@ from core.extensions import db
 from core.i18n import _
 
 log = logging.getLogger(__name__)
+
+
+class PortalForm(FlaskForm):
+    """Flask-WTF's CSRF-protected form that remembers the record it edits.
+
+    Flask-Admin's uniqueness check reads the edited record from `_obj`, so an
+    unchanged unique value is not mistaken for a duplicate.
+    """
+
+    def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
 
 def _allowed(permission: str | None) -> bool:
@@ -99,7 +112,7 @@ class PortalModelView(VersionCheckMixin, ProtectedMixin, ModelView):
     allow_create = True
     allow_edit = True
     allow_delete = False
-    form_base_class = FlaskForm
+    form_base_class = PortalForm
     page_size = 50
     can_set_page_size = True
     can_view_details = True
