@@ -13,7 +13,11 @@ class Job:
 
     `trigger` is one of "cron:<five cron fields>", "interval:<seconds>" or
     "workday:HH:MM" (every working day of the core calendar at that time,
-    make-up working days included, statutory holidays skipped).
+    make-up working days included, statutory holidays skipped), in the zone of
+    the TIMEZONE setting. `misfire` says what happens to an occurrence missed
+    while no scheduler ran; `time_limit` (seconds) is how long a run may take
+    before any scheduler marks it failed; a failing run is tried again up to
+    `retries` times, `retry_delay` seconds apart (doubling each time).
     """
 
     id: str
@@ -23,6 +27,7 @@ class Job:
     time_limit: int = 600
     retries: int = 0
     title: object = ""
+    retry_delay: int = 30
 
 
 def core_jobs() -> list[Job]:

@@ -503,3 +503,7 @@ def register_core_views(admin) -> None:
             name=_l("Working-day calendar"), category=CORE_CATEGORY, endpoint="calendar"
         )
     )
+
+    from core.admin.scheduling import register_scheduling_views
+
+    register_scheduling_views(admin, CORE_CATEGORY)

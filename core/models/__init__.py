@@ -1,5 +1,6 @@
 """Tables of the core; module tables live in each module's models.py."""
 
+from core.models import scheduling  # noqa: F401 - registers its tables
 from core.models.audit import AuditEntry, AuditHead
 from core.models.base import (
     DepartmentScopedMixin,
