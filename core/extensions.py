@@ -50,7 +50,9 @@ class PortalDomain(Domain):
             if locale.territory:
                 names.append(f"{locale.language}_{locale.territory}")
             translations = support.Translations()
-            for dirname in self.translation_directories:
+            # Later catalogues win a shared msgid; the core's comes first in the
+            # list, so it is merged last and keeps its own wording.
+            for dirname in reversed(self.translation_directories):
                 catalog = support.Translations.load(dirname, names, self.domain[0])
                 translations.merge(catalog)
                 if hasattr(catalog, "plural"):
