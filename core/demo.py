@@ -48,6 +48,7 @@ CITY_DEPARTMENTS = {
     "jtysj": "市交通运输局",
     "sjzyj": "市数据资源管理局",
     "lyj": "市林业局",
+    "cgj": "市城市管理和综合执法局",
 }
 
 RESIDENT_UNITS = {
