@@ -216,9 +216,13 @@ class Project(TimestampMixin, VersionedMixin, DepartmentScopedMixin, db.Model):
     )
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    department: Mapped[Department] = relationship(foreign_keys="Project.department_id")
+    # Callables, not "Project.x" strings: another module may also name a class
+    # Project, and the shared registry could not tell them apart.
+    department: Mapped[Department] = relationship(
+        foreign_keys=lambda: Project.department_id
+    )
     supervising_department: Mapped[Department | None] = relationship(
-        foreign_keys="Project.supervising_department_id"
+        foreign_keys=lambda: Project.supervising_department_id
     )
     stages: Mapped[list["Stage"]] = relationship(
         back_populates="project", order_by="Stage.sequence"
