@@ -44,7 +44,8 @@ class PortalDomain(Domain):
             return support.NullTranslations()
         locale = get_locale()
         cache = self.get_translations_cache(ctx)
-        key = (str(locale), self.domain[0])
+        # Apps in one process may enable different modules: key by folders too.
+        key = (str(locale), self.domain[0], tuple(self.translation_directories))
         if key not in cache:
             names = [str(locale)]
             if locale.territory:
@@ -66,7 +67,12 @@ class PortalBabel(Babel):
 
     @property
     def domain_instance(self):
-        return PortalDomain(domain=self.domain)
+        # One domain per app: its cache keeps the parsed catalogues between
+        # requests instead of reading them from disk on every request.
+        domain = getattr(self, "_portal_domain", None)
+        if domain is None:
+            domain = self._portal_domain = PortalDomain(domain=self.domain)
+        return domain
 
 
 babel = PortalBabel()

@@ -14,13 +14,14 @@ from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from marshmallow import Schema, ValidationError, fields
+from sqlalchemy.orm import joinedload
 from wtforms import ValidationError as WTFValidationError
 
 from core.context import Actor, set_actor
 from core.errors import Forbidden, InvalidInput, PortalError
 from core.extensions import db, limiter
 from core.i18n import _
-from core.models.users import ApiToken
+from core.models.users import ApiToken, User
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,16 @@ def authenticate():
     """Find the caller: a bearer token, else the portal session; None if neither."""
     plain = _bearer_token()
     if plain is not None:
-        token = db.session.scalars(
-            db.select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain))
-        ).first()
+        # One statement finds the token, its user, department and roles.
+        token = (
+            db.session.scalars(
+                db.select(ApiToken)
+                .where(ApiToken.token_hash == ApiToken.digest(plain))
+                .options(joinedload(ApiToken.user).joinedload(User.roles))
+            )
+            .unique()
+            .first()
+        )
         if token is None or not token.is_active:
             return None
         g.api_token = token
