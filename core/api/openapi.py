@@ -98,4 +98,20 @@ def build_spec(app) -> dict:
 
     for path in sorted(paths):
         spec.path(path=path, operations=paths[path])
-    return spec.to_dict()
+    return _numeric_bounds(spec.to_dict())
+
+
+def _numeric_bounds(node):
+    """Write range bounds as numbers: money fields travel as strings, bounds do not."""
+    if isinstance(node, dict):
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            value = node.get(key)
+            if value is not None and not isinstance(value, int | float):
+                number = float(value)
+                node[key] = int(number) if number.is_integer() else number
+        for value in node.values():
+            _numeric_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _numeric_bounds(value)
+    return node

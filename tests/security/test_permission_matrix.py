@@ -87,7 +87,15 @@ def test_holder_of_a_view_permission_reaches_its_pages(
 
     for view in _views(app):
         response = client.get(_index_url(view))
-        assert response.status_code == 200, (view.endpoint, response.status_code)
+        # A page may forward to its own sub-page, but never to sign-in or home.
+        forwarded = response.status_code in (301, 302, 303) and not (
+            "/login" in response.location
+            or response.location.rstrip("/") in ("/admin", "http://localhost/admin")
+        )
+        assert response.status_code == 200 or forwarded, (
+            view.endpoint,
+            response.status_code,
+        )
     for op in _get_operations(app):
         response = caller.get(op.rule)
         assert response.status_code not in (401, 403, 500), (
