@@ -8,16 +8,21 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.admin.base import PortalModelView, PortalView
+from core.documents import pdf_response, yuan
 from core.errors import InvalidInput, PortalError
 from core.extensions import db
 from core.i18n import _, _l
 from core.scoping import get_visible, scope
 from core.timeutil import today_local
-from modules.dual_random import services, spreadsheets
+from modules.dual_random import documents, overview, services, spreadsheets
 from modules.dual_random.models import (
     METHOD_LABELS,
     OUTCOME_LABELS,
+    PLAN_KIND_LABELS,
+    PLAN_STATUS_LABELS,
+    QUALIFICATION_LABELS,
     RISK_LABELS,
+    STRATUM_LABELS,
     TASK_KIND_LABELS,
     TASK_STATUS_LABELS,
     CheckItem,
@@ -36,7 +41,45 @@ VIEW, EDIT = "dual_random.view", "dual_random.edit"
 
 
 def _label(labels):
-    return lambda view, context, model, name: labels.get(getattr(model, name), "")
+    """A formatter showing a code column by its translated label."""
+
+    def format(view, context, model, name):
+        value = getattr(model, name)
+        if value is None:
+            return ""
+        return str(labels.get(value, value))
+
+    return format
+
+
+def _qualifications(view, context, model, name):
+    codes = [c.strip() for c in (getattr(model, name) or "").split(",")]
+    return "、".join(str(QUALIFICATION_LABELS.get(c, c)) for c in codes if c)
+
+
+def _percent(view, context, model, name):
+    value = getattr(model, name)
+    return "" if value is None else f"{(value * 100).normalize():f}%"
+
+
+def _yuan(view, context, model, name):
+    value = getattr(model, name)
+    return "" if value is None else yuan(value)
+
+
+class OverviewView(PortalView):
+    """Charts of the tasks by stage and of the targets by county."""
+
+    view_permission = VIEW
+
+    @expose("/")
+    def index(self):
+        """The overview page."""
+        return self.render(
+            "dual_random/overview.html",
+            stages=overview.tasks_by_stage(current_user),
+            counties=overview.targets_by_county(current_user),
+        )
 
 
 class CheckItemView(PortalModelView):
@@ -82,7 +125,12 @@ class CheckItemView(PortalModelView):
         "is_key": _l("Key item"),
         "is_active": _l("Active"),
     }
-    column_formatters = {"method": _label(METHOD_LABELS)}
+    column_formatters = {
+        "method": _label(METHOD_LABELS),
+        "qualification": _qualifications,
+        "sampling_ratio": _percent,
+    }
+    column_formatters_export = column_formatters
     column_filters = ("is_key", "method")
     list_template = "dual_random/items_list.html"
 
@@ -151,6 +199,7 @@ class TargetView(PortalModelView):
         "is_active": _l("Active"),
     }
     column_formatters = {"risk_level": _label(RISK_LABELS)}
+    column_formatters_export = column_formatters
     # Counting a million rows for every page is the slow part; page by "next".
     simple_list_pager = True
 
@@ -189,6 +238,8 @@ class InspectorView(PortalModelView):
         "is_active": _l("Active"),
         "department": _l("Department"),
     }
+    column_formatters = {"qualifications": _qualifications}
+    column_formatters_export = column_formatters
 
 
 class ConflictView(PortalModelView):
@@ -224,6 +275,11 @@ class PlanView(PortalModelView):
         "lead_department": _l("Lead department"),
         "filed_with": _l("Filed with"),
     }
+    column_formatters = {
+        "kind": _label(PLAN_KIND_LABELS),
+        "status": _label(PLAN_STATUS_LABELS),
+    }
+    column_formatters_export = column_formatters
 
 
 class TaskView(PortalModelView):
@@ -254,7 +310,11 @@ class TaskView(PortalModelView):
     column_formatters = {
         "status": _label(TASK_STATUS_LABELS),
         "kind": _label(TASK_KIND_LABELS),
+        "stratify_by": _label(STRATUM_LABELS),
+        "filter_risk_level": _label(RISK_LABELS),
+        "sample_ratio": _percent,
     }
+    column_formatters_export = column_formatters
     details_template = "dual_random/task_details.html"
 
     def render(self, template, **kwargs):
@@ -346,6 +406,17 @@ class TaskView(PortalModelView):
             outcomes=OUTCOME_LABELS,
         )
 
+    @expose("/results/<int:task_id>.pdf")
+    def results_pdf(self, task_id):
+        """The printable notice of the task's published results (task 9)."""
+        task = get_visible(Task, task_id, current_user)
+        try:
+            notice = documents.results_notice(task)
+        except PortalError as error:
+            flash(str(error), "error")
+            return redirect(url_for(".details_view", id=task_id))
+        return pdf_response(notice, _("Inspection results %(id)s.pdf", id=task.id))
+
     def _require(self, permission):
         if not current_user.can(permission):
             raise PortalError(
@@ -389,6 +460,7 @@ class ResultView(PortalModelView):
         "inspected_on",
         "outcome",
         "penalty",
+        "fine_yuan",
         "referred_to_judiciary",
         "department",
     )
@@ -399,10 +471,12 @@ class ResultView(PortalModelView):
         "inspected_on": _l("Inspected on"),
         "outcome": _l("Outcome"),
         "penalty": _l("Penalty"),
+        "fine_yuan": _l("Fine (yuan)"),
         "referred_to_judiciary": _l("Referred to a judicial body"),
         "department": _l("Department"),
     }
-    column_formatters = {"outcome": _label(OUTCOME_LABELS)}
+    column_formatters = {"outcome": _label(OUTCOME_LABELS), "fine_yuan": _yuan}
+    column_formatters_export = column_formatters
 
 
 class RegistryFilesView(PortalView):
@@ -488,6 +562,14 @@ def register(admin, app) -> None:
     """Add the module's views and template folder to the portal."""
     app.register_blueprint(
         Blueprint("dual_random_templates", __name__, template_folder="templates")
+    )
+    admin.add_view(
+        OverviewView(
+            name=_l("Overview"),
+            category=CATEGORY,
+            endpoint="dual_random_overview",
+            url="/admin/dual-random-overview",
+        )
     )
     views = [
         (CheckItemView, CheckItem, _l("Spot-check items"), "items"),

@@ -76,11 +76,25 @@ class PlanKind(enum.StrEnum):
     JOINT = "joint"  # task 7
 
 
+PLAN_KIND_LABELS = {
+    PlanKind.DEPARTMENT: _l("Department plan"),
+    PlanKind.JOINT: _l("Joint plan"),
+}
+
+
 class PlanStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     APPROVED = "approved"
     PUBLISHED = "published"
+
+
+PLAN_STATUS_LABELS = {
+    PlanStatus.DRAFT: _l("Draft"),
+    PlanStatus.SUBMITTED: _l("Submitted"),
+    PlanStatus.APPROVED: _l("Approved"),
+    PlanStatus.PUBLISHED: _l("Published"),
+}
 
 
 class TaskKind(enum.StrEnum):
@@ -117,6 +131,23 @@ class Stratum(enum.StrEnum):
     NONE = "none"
     COUNTY = "county"
     RISK_LEVEL = "risk_level"
+
+
+STRATUM_LABELS = {
+    Stratum.NONE: _l("Not stratified"),
+    Stratum.COUNTY: _l("By county"),
+    Stratum.RISK_LEVEL: _l("By risk level"),
+}
+
+# Qualification codes used by item lists and the inspector registry; a code
+# not listed here is shown as it is.
+QUALIFICATION_LABELS = {
+    "food": _l("Food safety"),
+    "price": _l("Prices"),
+    "safety": _l("Work safety"),
+    "quality": _l("Product quality"),
+    "fire": _l("Fire safety"),
+}
 
 
 class Outcome(enum.StrEnum):
