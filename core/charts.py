@@ -23,6 +23,8 @@ class Chart:
     series: dict[str, list[float]] = field(default_factory=dict)
     kind: str = "bar"  # "bar", "line" or "pie"
     height: int = 320
+    # Counts have whole-number ticks; scores and amounts may set this off.
+    whole_numbers: bool = True
 
     def option(self) -> dict:
         """The ECharts option object."""
@@ -53,7 +55,7 @@ class Chart:
                 "data": self.labels,
                 "axisLabel": {"interval": 0, "rotate": 30},
             },
-            "yAxis": {"type": "value"},
+            "yAxis": {"type": "value", "minInterval": 1 if self.whole_numbers else 0},
             "series": [
                 {"name": name, "type": self.kind, "data": values}
                 for name, values in self.series.items()
