@@ -12,13 +12,15 @@ from sqlalchemy import select
 from core import audit
 from core.admin.base import PortalModelView, PortalView
 from core.calendar import parse_date
+from core.documents import pdf_response
 from core.errors import PortalError
 from core.extensions import db
 from core.i18n import _, _l
 from core.scoping import get_visible, scope
 from core.timeutil import today_local
 from core.validators import mask_phone, mask_resident_id
-from modules.firefighter_benefits import rules, services
+from modules.firefighter_benefits import labels, overview, rules, services
+from modules.firefighter_benefits.documents import enrollment_list_document
 from modules.firefighter_benefits.models import (
     Allowance,
     BenefitRule,
@@ -34,6 +36,7 @@ from modules.firefighter_benefits.models import (
     Venue,
 )
 from modules.firefighter_benefits.reports import SCHOOL_LIST_REPORT, school_list
+from modules.firefighter_benefits.services import BENEFIT_LABELS, CATEGORY_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +44,12 @@ CATEGORY = _l("Firefighter benefits")
 VIEW = "firefighter_benefits.view"
 EDIT = "firefighter_benefits.edit"
 ADMIN = "firefighter_benefits.admin"
+VERIFY = "firefighter_benefits.verify"
 
 LABELS = {
     "resident_id": _l("Resident ID"),
     "name": _l("Name"),
-    "category": _l("Category"),
+    "category": _l("Firefighter category"),
     "brigade": _l("Brigade"),
     "station": _l("Station"),
     "service_start": _l("Service start date"),
@@ -66,7 +70,7 @@ LABELS = {
     "min_service_years": _l("Minimum full years of service"),
     "needs_credential": _l("Needs a valid credential"),
     "section": _l("Section"),
-    "is_active": _l("Active"),
+    "is_active": _l("In use"),
     "note": _l("Note"),
     "code": _l("Venue code"),
     "kind": _l("Kind"),
@@ -75,21 +79,21 @@ LABELS = {
     "department": _l("Department"),
     "family_member": _l("Family member"),
     "filed_on": _l("Filed on"),
-    "eligibility_reason": _l("Eligibility"),
-    "outcome": _l("Outcome"),
+    "eligibility_reason": _l("Benefit eligibility"),
+    "outcome": _l("Request outcome"),
     "outcome_on": _l("Outcome date"),
     "outcome_note": _l("Outcome note"),
     "insurer": _l("Insurer"),
     "policy_number": _l("Policy number"),
     "starts_on": _l("Starts on"),
     "ends_on": _l("Ends on"),
-    "premium_fen": _l("Premium (fen)"),
+    "premium_fen": _l("Premium (yuan)"),
     "month": _l("Month"),
-    "amount_fen": _l("Amount (fen)"),
+    "amount_fen": _l("Amount (yuan)"),
     "unit": _l("Unit"),
     "title": _l("Honour title"),
     "level": _l("Level"),
-    "task": _l("Task"),
+    "task": _l("Major task"),
     "awarded_on": _l("Awarded on"),
     "holiday": _l("Holiday"),
     "visited_on": _l("Visited on"),
@@ -136,11 +140,41 @@ PERSONAL_DETAIL = {
 }
 
 
+# Forms keep editing amounts in fen, the unit they are stored in.
+FEN_FORM_ARGS = {
+    "premium_fen": {"label": _l("Premium (fen)")},
+    "amount_fen": {"label": _l("Amount (fen)")},
+}
+
+
 class _View(PortalModelView):
     view_permission = VIEW
     edit_permission = EDIT
     column_labels = LABELS
     form_excluded_columns = ("created_at", "updated_at", "version")
+    # Columns holding a code, shown through its label table, and fen amounts
+    # shown in yuan, in the list, the details page and the export alike.
+    code_columns: dict = {}
+    yuan_columns: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        shown = {
+            name: labels.code_formatter(table)
+            for name, table in self.code_columns.items()
+        }
+        shown.update({name: labels.yuan_formatter for name in self.yuan_columns})
+        self.column_formatters = {**shown, **(self.column_formatters or {})}
+        self.column_formatters_detail = {
+            **shown,
+            **(self.column_formatters_detail or {}),
+        }
+        self.column_formatters_export = {
+            **shown,
+            **(self.column_formatters_export or {}),
+        }
+        if self.yuan_columns:
+            self.form_args = {**FEN_FORM_ARGS, **(self.form_args or {})}
+        super().__init__(*args, **kwargs)
 
 
 class _PersonalView(_View):
@@ -148,6 +182,7 @@ class _PersonalView(_View):
 
     column_formatters = PERSONAL_LIST
     column_formatters_detail = PERSONAL_DETAIL
+    column_formatters_export = PERSONAL_LIST
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -185,22 +220,21 @@ class FirefighterView(_PersonalView):
         "address",
     )
     column_extra_row_actions = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.column_formatters = {
-            **PERSONAL_LIST,
-            "name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-                url_for("firefighter_benefits_eligibility.member", member_id=m.id),
-                m.name,
-            ),
-        }
+    code_columns = {"category": CATEGORY_LABELS, "status": labels.STATUS}
+    column_formatters = {
+        **PERSONAL_LIST,
+        "name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            url_for("firefighter_benefits_eligibility.member", member_id=m.id),
+            m.name,
+        ),
+    }
 
     def on_model_change(self, form, model, is_created):
         services.check_firefighter(model, current_user, today_local())
 
 
 class FamilyMemberView(_PersonalView):
+    code_columns = {"relation": labels.RELATION}
     column_list = ("firefighter", "relation", "name", "resident_id", "birth_date")
     form_columns = (
         "firefighter",
@@ -230,15 +264,13 @@ class CredentialView(_View):
     column_searchable_list = ("number",)
     form_columns = ("firefighter", "number", "issued_on", "expires_on")
     allow_edit = False
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.column_formatters = {
-            "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-                url_for("firefighter_benefits_credential.show", credential_id=m.id),
-                m.number,
-            )
-        }
+    column_formatters = {
+        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            url_for("firefighter_benefits_credential.show", credential_id=m.id),
+            m.number,
+        )
+    }
+    column_formatters_export = {"number": lambda v, c, m, n: m.number}
 
     def create_model(self, form):
         try:
@@ -261,6 +293,10 @@ class BenefitRuleView(_View):
     """City-wide rules: readable by every viewer, edited with the admin permission."""
 
     edit_permission = ADMIN
+    code_columns = {"benefit": BENEFIT_LABELS}
+    column_formatters = {"categories": labels.categories_formatter}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
     column_list = (
         "benefit",
         "categories",
@@ -305,6 +341,7 @@ class BenefitRuleView(_View):
 
 
 class VenueView(_View):
+    code_columns = {"kind": labels.VENUE_KIND, "treatment": labels.FEE_TREATMENT}
     column_list = (
         "code",
         "name",
@@ -332,6 +369,7 @@ def _through_firefighter_change(self, form, model, is_created):
 
 
 class PlacementRequestView(_View):
+    code_columns = {"kind": labels.REQUEST_KIND, "outcome": labels.OUTCOME}
     column_list = (
         "firefighter",
         "kind",
@@ -349,6 +387,8 @@ class PlacementRequestView(_View):
 
 
 class InsurancePolicyView(_View):
+    code_columns = {"kind": labels.INSURANCE_KIND}
+    yuan_columns = ("premium_fen",)
     column_list = (
         "firefighter",
         "kind",
@@ -376,6 +416,8 @@ class InsurancePolicyView(_View):
 
 
 class AllowanceView(_View):
+    code_columns = {"kind": labels.ALLOWANCE_KIND}
+    yuan_columns = ("amount_fen",)
     column_list = ("firefighter", "kind", "month", "amount_fen")
     form_columns = column_list
     on_model_change = _through_firefighter_change
@@ -392,6 +434,8 @@ class HolidayVisitView(_View):
 
 
 class CompensationCaseView(_View):
+    code_columns = {"kind": labels.COMPENSATION_KIND, "status": labels.CASE_STATUS}
+    yuan_columns = ("amount_fen",)
     column_list = (
         "firefighter",
         "kind",
@@ -403,6 +447,65 @@ class CompensationCaseView(_View):
     )
     form_columns = column_list
     on_model_change = _through_firefighter_change
+
+
+class OverviewPage(PortalView):
+    """Who serves where, and what gates and desks answered this past year."""
+
+    view_permission = VIEW
+
+    @expose("/")
+    def index(self):
+        today = today_local()
+        return self.render(
+            "firefighter_benefits/overview.html",
+            charts=[
+                overview.serving_chart(current_user),
+                overview.checks_chart(today),
+            ],
+        )
+
+
+class CheckPage(PortalView):
+    """A desk checks a credential number or signed code for a benefit."""
+
+    view_permission = VERIFY
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        form = {
+            "benefit": request.form.get("benefit", rules.CHECKED_BENEFITS[0]),
+            "number": request.form.get("number", "").strip(),
+            "code": request.form.get("code", "").strip(),
+            "venue": request.form.get("venue", ""),
+        }
+        answer = None
+        if request.method == "POST":
+            if form["number"] or form["code"]:
+                answer = services.verify(
+                    form["benefit"],
+                    number=form["number"] or None,
+                    code=form["code"] or None,
+                    venue_code=form["venue"] or None,
+                )
+            else:
+                flash(_("Enter a credential number or a signed code."), "error")
+        # The registry of government-priced venues is city-wide public
+        # information: a desk checks for any venue, as the verification API does.
+        venues = db.session.execute(
+            select(Venue.code, Venue.name)
+            .where(Venue.is_active.is_(True))
+            .order_by(Venue.name)
+        ).all()
+        return self.render(
+            "firefighter_benefits/check.html",
+            form=form,
+            answer=answer,
+            benefits=[(b, services.benefit_label(b)) for b in rules.CHECKED_BENEFITS],
+            venues=venues,
+            fee_treatment=labels.FEE_TREATMENT,
+            label=labels.label,
+        )
 
 
 class CredentialPage(PortalView):
@@ -583,6 +686,20 @@ class EnrollmentPage(PortalView):
             flash(str(error), "error")
         return redirect(url_for(".show", list_id=list_id))
 
+    @expose("/<int:list_id>/pdf")
+    def pdf(self, list_id):
+        the_list = get_visible(EnrollmentList, list_id, current_user)
+        try:
+            document = enrollment_list_document(the_list, current_user)
+        except PortalError as error:
+            flash(str(error), "error")
+            return redirect(url_for(".show", list_id=list_id))
+        audit.record_read(the_list, "school list PDF")
+        db.session.commit()
+        return pdf_response(
+            document, f"school-list-{the_list.year}-{the_list.brigade_id}.pdf"
+        )
+
     @expose("/<int:list_id>/xlsx")
     def xlsx(self, list_id):
         the_list = get_visible(EnrollmentList, list_id, current_user)
@@ -614,6 +731,23 @@ def register(admin, app) -> None:
     app.register_blueprint(
         Blueprint(
             "firefighter_benefits_templates", __name__, template_folder="templates"
+        )
+    )
+    # The overview comes first in the module's menu.
+    admin.add_view(
+        OverviewPage(
+            name=_l("Overview"),
+            category=CATEGORY,
+            endpoint="firefighter_benefits_overview",
+            url="/admin/firefighter_benefits-overview",
+        )
+    )
+    admin.add_view(
+        CheckPage(
+            name=_l("Check a credential"),
+            category=CATEGORY,
+            endpoint="firefighter_benefits_check",
+            url="/admin/firefighter_benefits/check",
         )
     )
     models = [
@@ -664,7 +798,7 @@ def register(admin, app) -> None:
     )
     admin.add_view(
         EligibilityPage(
-            name=_l("Eligibility"),
+            name=_l("Benefit eligibility"),
             category=CATEGORY,
             endpoint="firefighter_benefits_eligibility",
             url="/admin/firefighter_benefits/eligibility",

@@ -1,7 +1,7 @@
 """Demo data: fire stations below the brigade, firefighters, families, venues."""
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from stdnum.cn import ric
@@ -14,8 +14,13 @@ from core.directory import (
 )
 from core.extensions import db
 from core.models.departments import DepartmentKind
+from core.timeutil import today_local
 from modules.firefighter_benefits import services
-from modules.firefighter_benefits.models import Firefighter, Venue
+from modules.firefighter_benefits.models import (
+    Firefighter,
+    Venue,
+    VerificationCount,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +68,11 @@ FIREFIGHTERS = [
     ),
 ]
 
+ENROLLMENT_YEAR = 2026
+
+# Monthly checks, latest month first: transit, venue, priority, refused.
+CHECKS = [(412, 37, 58, 6), (389, 52, 61, 4), (405, 44, 49, 9), (371, 29, 55, 3)]
+
 VENUES = [
     ("ZZBWG", "株洲市博物馆", "museum", "free", "", "430211"),
     ("SNGY", "神农公园", "park", "free", "", "430211"),
@@ -105,7 +115,9 @@ def load_demo() -> None:
             "firefighter_benefits.personal_data",
         ],
     )
-    create_user("xfzd", "zhuzhou-demo-2026", brigade, [political], "支队政治处")
+    political_user = create_user(
+        "xfzd", "zhuzhou-demo-2026", brigade, [political], "支队政治处"
+    )
     device = find_or_create_role(
         "verification_device", "核验终端", ["firefighter_benefits.verify"]
     )
@@ -158,4 +170,34 @@ def load_demo() -> None:
             )
         )
     db.session.commit()
+
+    # The 2026 school list, filled in early March and confirmed by the
+    # political department, so its printed confirmation can be shown.
+    school_list = services.enrollment_list(brigade, ENROLLMENT_YEAR)
+    if services.fill_enrollment_list(school_list, date(ENROLLMENT_YEAR, 3, 2)):
+        services.confirm_list(school_list, political_user)
+    add_check_counts(today_local())
     log.info("firefighter benefits demo data loaded")
+
+
+def add_check_counts(today: date) -> None:
+    """Checks made at gates and desks over the past months, for the charts."""
+    for months_ago, (transit, venue, priority, refused) in enumerate(CHECKS):
+        day = today - timedelta(days=30 * months_ago + 3)
+        for benefit, venue_kind, eligible, reason, count in (
+            ("transit", "", True, "eligible", transit),
+            ("venue", "museum", True, "eligible", venue),
+            ("priority_service", "", True, "eligible", priority),
+            ("transit", "", False, "expired", refused),
+        ):
+            db.session.add(
+                VerificationCount(
+                    day=day,
+                    benefit=benefit,
+                    venue_kind=venue_kind,
+                    eligible=eligible,
+                    reason=reason,
+                    count=count,
+                )
+            )
+    db.session.commit()

@@ -60,7 +60,7 @@ def verification_statistics(params: ReportParams) -> ReportTable:
             Column("benefit", _l("Benefit")),
             Column("venue_kind", _l("Venue kind")),
             Column("eligible", _l("Eligible")),
-            Column("refused", _l("Refused")),
+            Column("refused", _l("Not eligible")),
             Column("total", _l("Checks")),
         ],
         rows=[table[k] for k in sorted(table)],
@@ -103,7 +103,7 @@ def school_list(params: ReportParams) -> ReportTable:
             Column("birth_date", _l("Birth date")),
             Column("stage", _l("School stage")),
             Column("parent", _l("Parent firefighter")),
-            Column("category", _l("Category")),
+            Column("category", _l("Firefighter category")),
             Column("exception", _l("Exception")),
         ],
         rows=rows,
@@ -173,7 +173,7 @@ def allowances_and_compensation(params: ReportParams) -> ReportTable:
     ]
     return ReportTable(
         columns=[
-            Column("item", _l("Item")),
+            Column("item", _l("Payment item")),
             Column("count", _l("Count")),
             Column("amount_yuan", _l("Amount (yuan)")),
         ],
