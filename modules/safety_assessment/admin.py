@@ -3,25 +3,32 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
+from flask_admin.model import typefmt
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import select
 
 from core import scoping
 from core.admin.base import PortalModelView, PortalView
 from core.calendar import parse_date
+from core.documents import pdf_response, yuan
 from core.errors import InvalidInput, NotFound, PortalError
 from core.extensions import db
 from core.i18n import _, _l
 from core.models.departments import Department
 from core.timeutil import today_local
-from modules.safety_assessment import services
+from modules.safety_assessment import overview, services
+from modules.safety_assessment.documents import notice_document
 from modules.safety_assessment.labels import (
+    BONUS_STATUS_LABELS,
     GRADE_LABELS,
     KIND_LABELS,
     LEVEL_LABELS,
     PREWARNING_LABELS,
     SANCTION_LABELS,
+    TOPIC_LABELS,
     UNIT_KIND_LABELS,
+    YEAR_STATUS_LABELS,
     YELLOW_RULE_LABELS,
     label,
     reason_text,
@@ -62,10 +69,39 @@ def _scoped(model):
 
 
 def _enum_formatter(mapping, attribute):
+    """A column formatter showing the translated label of a code."""
     return lambda view, context, model, name: label(mapping, getattr(model, attribute))
 
 
-class YearView(PortalModelView):
+def _choices(mapping):
+    """Filter options with translated labels instead of codes."""
+    return [(str(code), text) for code, text in mapping.items()]
+
+
+def _yuan_formatter(view, context, model, name):
+    value = getattr(model, name)
+    return "" if value is None else yuan(value)
+
+
+def _reasons_formatter(view, context, model, name):
+    return "; ".join(reason_text(reason) for reason in model.reasons or [])
+
+
+def _yes_no(view, value, name):
+    return _("Yes") if value else _("No")
+
+
+class LabelledView(PortalModelView):
+    """A list whose details and exports say yes or no instead of True or False."""
+
+    column_type_formatters_detail = {
+        **typefmt.DETAIL_FORMATTERS,
+        bool: typefmt.bool_formatter,
+    }
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, bool: _yes_no}
+
+
+class YearView(LabelledView):
     """Assessment years and their rule settings."""
 
     view_permission, edit_permission = VIEW, APPROVE
@@ -98,8 +134,10 @@ class YearView(PortalModelView):
         "published_on": _l("Results published on"),
     }
     column_formatters = {
-        "yellow_card_rule": _enum_formatter(YELLOW_RULE_LABELS, "yellow_card_rule")
+        "status": _enum_formatter(YEAR_STATUS_LABELS, "status"),
+        "yellow_card_rule": _enum_formatter(YELLOW_RULE_LABELS, "yellow_card_rule"),
     }
+    column_formatters_export = column_formatters
 
     def create_model(self, form):
         try:
@@ -122,7 +160,7 @@ class YearView(PortalModelView):
             raise PortalError(_("The results of this year are approved."))
 
 
-class ItemView(PortalModelView):
+class ItemView(LabelledView):
     """The items of each year's scoring rules."""
 
     view_permission, edit_permission = VIEW, APPROVE
@@ -137,6 +175,7 @@ class ItemView(PortalModelView):
         "unit_kind": _l("Kind of unit"),
     }
     column_formatters = {"unit_kind": _enum_formatter(UNIT_KIND_LABELS, "unit_kind")}
+    column_formatters_export = column_formatters
 
     def on_model_change(self, form, model, is_created):
         if model.points is None or model.points <= 0:
@@ -145,7 +184,7 @@ class ItemView(PortalModelView):
             raise PortalError(_("The results of this year are approved."))
 
 
-class UnitView(PortalModelView):
+class UnitView(LabelledView):
     """The assessed units."""
 
     view_permission = VIEW
@@ -160,9 +199,11 @@ class UnitView(PortalModelView):
         "is_active": _l("Active"),
     }
     column_formatters = {"kind": _enum_formatter(UNIT_KIND_LABELS, "kind")}
+    column_formatters_export = column_formatters
+    column_choices = {"kind": _choices(UNIT_KIND_LABELS)}
 
 
-class AssessmentView(PortalModelView):
+class AssessmentView(LabelledView):
     """Each unit's year: the facts art. 10 weighs and the approved result."""
 
     view_permission, edit_permission = VIEW, APPROVE
@@ -192,15 +233,21 @@ class AssessmentView(PortalModelView):
         "listed_hazard_unrectified": _l("Listed major hazard not rectified"),
         "forest_area_ha": _l("Forest area (ha)"),
         "prior_serious_average": _l("Serious accidents, average of 3 years before"),
+        "reasons": _l("Reasons"),
     }
-    column_formatters = {"grade": _enum_formatter(GRADE_LABELS, "grade")}
+    column_formatters = {
+        "grade": _enum_formatter(GRADE_LABELS, "grade"),
+        "reasons": _reasons_formatter,
+    }
+    column_formatters_export = column_formatters
+    column_choices = {"unit.kind": _choices(UNIT_KIND_LABELS)}
 
     def on_model_change(self, form, model, is_created):
         if model.year.status != "open":
             raise PortalError(_("The results of this year are approved."))
 
 
-class AccidentView(PortalModelView):
+class AccidentView(LabelledView):
     """The accident register; levels and years are derived, never typed in."""
 
     view_permission, edit_permission = VIEW, EDIT
@@ -270,7 +317,10 @@ class AccidentView(PortalModelView):
     column_formatters = {
         "kind": _enum_formatter(KIND_LABELS, "kind"),
         "level": _enum_formatter(LEVEL_LABELS, "level"),
+        "direct_loss": _yuan_formatter,
     }
+    column_formatters_export = column_formatters
+    column_choices = {"kind": _choices(KIND_LABELS), "level": _choices(LEVEL_LABELS)}
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -303,7 +353,7 @@ class AccidentView(PortalModelView):
         db.session.commit()
 
 
-class DeductionView(PortalModelView):
+class DeductionView(LabelledView):
     """Deductions, each kept in full as recorded."""
 
     view_permission, edit_permission = VIEW, EDIT
@@ -358,7 +408,7 @@ class DeductionView(PortalModelView):
         return deduction
 
 
-class BonusView(PortalModelView):
+class BonusView(LabelledView):
     """Bonus points; they count once the committee approves them."""
 
     view_permission, edit_permission = VIEW, EDIT
@@ -376,6 +426,8 @@ class BonusView(PortalModelView):
         "decision": _l("Committee decision"),
         "decided_on": _l("Decided on"),
     }
+    column_formatters = {"status": _enum_formatter(BONUS_STATUS_LABELS, "status")}
+    column_formatters_export = column_formatters
 
     def create_model(self, form):
         try:
@@ -416,7 +468,7 @@ class BonusView(PortalModelView):
         return redirect(url_for(".index_view"))
 
 
-class PreWarningView(PortalModelView):
+class PreWarningView(LabelledView):
     """Pre-warnings and pre-vetoes, interviews and rectification reports."""
 
     view_permission, edit_permission = VIEW, EDIT
@@ -444,11 +496,16 @@ class PreWarningView(PortalModelView):
         "rectification_filed_on": _l("Rectification report filed"),
         "rectification_summary": _l("Rectification measures"),
         "reported_to_discipline_on": _l("Reported to discipline commission"),
+        "reasons": _l("Reasons"),
     }
-    column_formatters = {"kind": _enum_formatter(PREWARNING_LABELS, "kind")}
+    column_formatters = {
+        "kind": _enum_formatter(PREWARNING_LABELS, "kind"),
+        "reasons": _reasons_formatter,
+    }
+    column_formatters_export = column_formatters
 
 
-class SanctionView(PortalModelView):
+class SanctionView(LabelledView):
     """Sanctions of art. 16 with their periods."""
 
     view_permission = edit_permission = VIEW
@@ -463,9 +520,10 @@ class SanctionView(PortalModelView):
         "basis": _l("Decision"),
     }
     column_formatters = {"kind": _enum_formatter(SANCTION_LABELS, "kind")}
+    column_formatters_export = column_formatters
 
 
-class SelfReportView(PortalModelView):
+class SelfReportView(LabelledView):
     """Self-assessment reports, due by 15 November."""
 
     view_permission, edit_permission = VIEW, EDIT
@@ -496,7 +554,7 @@ class SelfReportView(PortalModelView):
         return report
 
 
-class SpotCheckView(PortalModelView):
+class SpotCheckView(LabelledView):
     """On-site spot checks of self-assessment reports."""
 
     view_permission, edit_permission = VIEW, APPROVE
@@ -529,7 +587,7 @@ class SpotCheckView(PortalModelView):
         return check
 
 
-class MessageView(PortalModelView):
+class MessageView(LabelledView):
     """Notices, reminders and results sent to departments."""
 
     view_permission = edit_permission = VIEW
@@ -544,6 +602,32 @@ class MessageView(PortalModelView):
         "body": _l("Text"),
         "recipients": _l("Recipients"),
     }
+    column_formatters = {"topic": _enum_formatter(TOPIC_LABELS, "topic")}
+    column_formatters_export = column_formatters
+
+
+def _chosen_year(years):
+    """The year asked for in ?year=, else the latest."""
+    chosen = request.args.get("year", type=int)
+    return next((y for y in years if y.year == chosen), years[0] if years else None)
+
+
+class OverviewView(PortalView):
+    """Charts of the year: county scores and accidents by month, in scope."""
+
+    view_permission = VIEW
+
+    @expose("/")
+    def index(self):
+        """The overview of the chosen (or latest) year."""
+        years = db.session.scalars(
+            select(AssessmentYear).order_by(AssessmentYear.year.desc())
+        ).all()
+        year = _chosen_year(years)
+        charts = overview.charts(year, current_user) if year else []
+        return self.render(
+            "safety_assessment/overview.html", years=years, year=year, charts=charts
+        )
 
 
 class ResultsView(PortalView):
@@ -557,8 +641,7 @@ class ResultsView(PortalView):
         years = db.session.scalars(
             select(AssessmentYear).order_by(AssessmentYear.year.desc())
         ).all()
-        chosen = request.args.get("year", type=int)
-        year = next((y for y in years if y.year == chosen), years[0] if years else None)
+        year = _chosen_year(years)
         rows = services.results(year, current_user) if year else []
         return self.render(
             "safety_assessment/results.html",
@@ -619,7 +702,29 @@ class ResultsView(PortalView):
         except PortalError as error:
             flash(str(error), "error")
             return redirect(url_for(".index", year=assessment.year.year))
-        return self.render("safety_assessment/notice.html", notice=notice)
+        return self.render(
+            "safety_assessment/notice.html", notice=notice, assessment_id=assessment_id
+        )
+
+    @expose("/notice/<int:assessment_id>.pdf")
+    def notice_pdf(self, assessment_id):
+        """The result notice of one unit as a printable PDF, always in Chinese."""
+        try:
+            assessment = scoping.get_visible(
+                UnitAssessment, assessment_id, current_user
+            )
+        except NotFound:
+            abort(404)
+        # The notice is an official document: Chinese whatever the page language.
+        with force_locale("zh_CN"):
+            try:
+                notice = services.result_notice(assessment)
+            except PortalError as error:
+                flash(str(error), "error")
+                return redirect(url_for(".index", year=assessment.year.year))
+            document = notice_document(notice)
+            filename = f"{notice.title}.pdf"
+        return pdf_response(document, filename)
 
 
 def register(admin, app) -> None:
@@ -628,6 +733,7 @@ def register(admin, app) -> None:
         Blueprint("safety_assessment_templates", __name__, template_folder="templates")
     )
     views = [
+        (OverviewView, None, _l("Overview"), "overview"),
         (ResultsView, None, _l("Assessment results"), "results"),
         (YearView, AssessmentYear, _l("Assessment years"), "years"),
         (ItemView, ScoringItem, _l("Scoring rules"), "items"),
@@ -648,6 +754,8 @@ def register(admin, app) -> None:
             "category": CATEGORY,
             "endpoint": f"safety_assessment_{endpoint}",
         }
+        if view is OverviewView:
+            arguments["url"] = "/admin/safety_assessment-overview"
         if model is None:
             admin.add_view(view(**arguments))
         else:

@@ -23,6 +23,45 @@ ITEMS = [
     ("6", "防范遏制事故", Decimal(15)),
 ]
 
+DEDUCTIONS = [
+    (
+        "430281",
+        1,
+        Decimal("6.5"),
+        1,
+        date(2026, 3, 28),
+        "安全生产执法检查计划执行不到位",
+        "市安委办督查通报〔2026〕2号",
+    ),
+    (
+        "430224",
+        3,
+        Decimal(12),
+        2,
+        date(2026, 6, 10),
+        "森林防火责任制落实不到位",
+        "市安委办督查通报〔2026〕5号",
+    ),
+    (
+        "430223",
+        4,
+        Decimal(4),
+        2,
+        date(2026, 6, 12),
+        "安全生产标准化建设进度滞后",
+        "市安委办督查通报〔2026〕5号",
+    ),
+    (
+        "430204",
+        2,
+        Decimal(9),
+        1,
+        date(2026, 3, 30),
+        "消防安全委员会工作机制未健全",
+        "市消安委办通报〔2026〕1号",
+    ),
+]
+
 
 def load_demo() -> None:
     """Open 2026, enter its scoring rules, a few accidents and deductions."""
@@ -101,6 +140,17 @@ def load_demo() -> None:
         "重大事故隐患未按期整改",
         "市安委办督查通报〔2026〕2号",
     )
+    # A spread of quarterly deductions, so the ranking and the overview differ.
+    for code, item, points, quarter, day, reason, evidence in DEDUCTIONS:
+        services.record_deduction(
+            services.assessment_of(unit(department_by_code(code)), year),
+            items[item].id,
+            points,
+            quarter,
+            day,
+            reason,
+            evidence,
+        )
     services.propose_bonus(
         hetang_year,
         Decimal(2),

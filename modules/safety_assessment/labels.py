@@ -1,6 +1,7 @@
 """What the portal shows for the module's codes: grades, levels, reasons."""
 
 from core.i18n import _, _l
+from modules.safety_assessment.models import BonusStatus, YearStatus
 from modules.safety_assessment.rules import (
     AccidentKind,
     AccidentLevel,
@@ -54,6 +55,24 @@ SANCTION_LABELS = {
 YELLOW_RULE_LABELS = {
     YellowCardRule.CAP_AT_PASS: _l("A yellow card caps the grade at pass"),
     YellowCardRule.STRICT_FAIL: _l("A yellow card means fail (literal reading)"),
+}
+
+YEAR_STATUS_LABELS = {
+    YearStatus.OPEN: _l("Assessment open"),
+    YearStatus.APPROVED: _l("Results approved"),
+    YearStatus.PUBLISHED: _l("Assessment results published"),
+}
+
+BONUS_STATUS_LABELS = {
+    BonusStatus.PROPOSED: _l("Bonus proposed"),
+    BonusStatus.APPROVED: _l("Bonus approved"),
+}
+
+TOPIC_LABELS = {
+    "prewarning": _l("Pre-warning notice"),
+    "pre_veto_report": _l("Pre-veto report"),
+    "result": _l("Assessment result"),
+    "reminder": _l("Self-assessment reminder"),
 }
 
 REASON_TEXTS = {
