@@ -3,9 +3,13 @@
   function draw() {
     document.querySelectorAll("[data-chart]").forEach(function (element) {
       var chart = echarts.init(element);
+      // "finished" fires once every animation is done, so a printout or a
+      // screenshot taken after data-drawn shows the chart complete.
+      chart.on("finished", function () {
+        element.setAttribute("data-drawn", "true");
+      });
       chart.setOption(JSON.parse(element.getAttribute("data-chart")));
       window.addEventListener("resize", function () { chart.resize(); });
-      element.setAttribute("data-drawn", "true");
     });
   }
   if (document.readyState === "loading") {
