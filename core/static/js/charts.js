@@ -8,6 +8,10 @@
       chart.on("finished", function () {
         element.setAttribute("data-drawn", "true");
       });
+      // A chart with nothing to animate may never report; mark it anyway.
+      window.setTimeout(function () {
+        element.setAttribute("data-drawn", "true");
+      }, 3000);
       chart.setOption(JSON.parse(element.getAttribute("data-chart")));
       window.addEventListener("resize", function () { chart.resize(); });
     });
