@@ -4,16 +4,19 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_login import current_user
+from markupsafe import Markup, escape
 from marshmallow import ValidationError
 
 from core.admin.base import PortalModelView, PortalView
+from core.documents import pdf_response
 from core.errors import PortalError
 from core.extensions import db
 from core.i18n import _, _l
 from core.scoping import get_visible
 from core.timeutil import today_local
-from modules.it_projects import rules, services
+from modules.it_projects import documents, overview, rules, services
 from modules.it_projects.models import (
     Call,
     CallReminder,
@@ -42,6 +45,58 @@ def _yuan(view, context, model, name):
 
 def _status(view, context, model, name):
     return str(services.STATUS_LABELS[model.status])
+
+
+def _kind(view, context, model, name):
+    return str(services.KIND_LABELS[model.kind])
+
+
+def _change_status(view, context, model, name):
+    return str(CHANGE_STATUS_LABELS[model.status])
+
+
+def _plain(view, context, model, name):
+    return str(getattr(model, name) or "")
+
+
+class StatusFilter(FilterEqual):
+    """Filter projects by status, offering the statuses by their labels."""
+
+    def __init__(self):
+        super().__init__(
+            ItProject.status,
+            _l("Status"),
+            # Lazy labels: Flask-Admin turns them into text on each page.
+            options=[
+                (status.value, label)
+                for status, label in services.STATUS_LABELS.items()
+            ],
+        )
+
+    def validate(self, value) -> bool:
+        """Only known statuses; anything else is ignored rather than failing."""
+        return value in {status.value for status in rules.Status}
+
+    def clean(self, value):
+        """The status the value names."""
+        return rules.Status(value)
+
+
+class OverviewView(PortalView):
+    """Charts of the projects the user may see: by stage and by plan year."""
+
+    view_permission = VIEW
+
+    @expose("/")
+    def index(self):
+        """Projects by stage and investment by plan year."""
+        return self.render(
+            "it_projects/overview.html",
+            charts=[
+                overview.projects_by_status(current_user),
+                overview.investment_by_year(current_user),
+            ],
+        )
 
 
 class ProjectView(PortalModelView):
@@ -73,19 +128,22 @@ class ProjectView(PortalModelView):
     column_formatters = {
         "approved_investment_fen": _yuan,
         "status": _status,
-        "kind": lambda v, c, m, n: (
-            _("Urgent (art. 8)") if m.kind == rules.Kind.URGENT else _("Annual plan")
-        ),
+        "kind": _kind,
         "title": lambda v, c, m, n: _link(m),
     }
+    column_formatters_export = {
+        "approved_investment_fen": _yuan,
+        "status": _status,
+        "kind": _kind,
+        "title": _plain,
+        "department": _plain,
+    }
     column_searchable_list = ("title",)
-    column_filters = ("plan_year", "status")
+    column_filters = ("plan_year", StatusFilter())
     column_default_sort = ("id", True)
 
 
 def _link(project: ItProject):
-    from markupsafe import Markup, escape
-
     url = url_for("it_projects_desk.project", project_id=project.id)
     return Markup(f'<a href="{escape(url)}">{escape(project.title)}</a>')
 
@@ -103,6 +161,8 @@ class CallView(PortalModelView):
         "closes_on": _l("Closes on"),
         "note": _l("Note"),
     }
+    column_formatters = {"plan_year": lambda v, c, m, n: _plan_link(m.plan_year)}
+    column_formatters_export = {"plan_year": _plain}
     column_default_sort = ("plan_year", True)
 
     def on_model_change(self, form, model, is_created):
@@ -110,6 +170,14 @@ class CallView(PortalModelView):
         services.validate_call(
             model.plan_year, model.opens_on, model.closes_on, model.id
         )
+
+
+def _plan_link(plan_year: int):
+    url = url_for("it_projects_desk.annual_plan", plan_year=plan_year)
+    label = _("Annual plan (PDF)")
+    return Markup(
+        f'{plan_year} <a href="{escape(url)}" target="_blank">{escape(label)}</a>'
+    )
 
 
 class ChangeRequestView(PortalModelView):
@@ -135,11 +203,38 @@ class ChangeRequestView(PortalModelView):
         "decided_on": _l("Decided on"),
         "decided_by": _l("Decided by"),
     }
+    column_details_list = (
+        "project",
+        "status",
+        "requested_on",
+        "requested_by",
+        "reason",
+        "before_scope",
+        "new_scope",
+        "before_standard",
+        "new_standard",
+        "before_investment_fen",
+        "new_investment_fen",
+        "decided_on",
+        "decided_by",
+        "opinion",
+    )
+    column_labels = {
+        **column_labels,
+        "requested_by": _l("Requested by"),
+        "reason": _l("Reason"),
+        "before_scope": _l("Scope before"),
+        "new_scope": _l("Proposed scope"),
+        "before_standard": _l("Standard before"),
+        "new_standard": _l("Proposed standard"),
+        "opinion": _l("Opinion"),
+    }
     column_formatters = {
         "before_investment_fen": _yuan,
         "new_investment_fen": _yuan,
-        "status": lambda v, c, m, n: str(CHANGE_STATUS_LABELS[m.status]),
+        "status": _change_status,
     }
+    column_formatters_export = {**column_formatters, "project": _plain}
 
 
 class FundingView(PortalModelView):
@@ -152,10 +247,12 @@ class FundingView(PortalModelView):
         "project": _l("Project"),
         "amount_fen": _l("Amount (yuan)"),
         "paid_on": _l("Paid on"),
-        "recorded_by": _l("Recorded by"),
+        "recorded_by": _l("Funds recorded by"),
         "note": _l("Note"),
     }
+    column_details_list = column_list
     column_formatters = {"amount_fen": _yuan}
+    column_formatters_export = {**column_formatters, "project": _plain}
 
 
 class ReminderView(PortalModelView):
@@ -171,13 +268,14 @@ class ReminderView(PortalModelView):
         "subject": _l("Subject"),
         "due_on": _l("Due on"),
     }
+    column_formatters_export = {"department": _plain}
     column_default_sort = ("sent_at", True)
 
 
 CHANGE_STATUS_LABELS = {
     "pending": _l("Awaiting decision"),
-    "approved": _l("Approved"),
-    "refused": _l("Refused"),
+    "approved": _l("Change approved"),
+    "refused": _l("Change refused"),
 }
 
 
@@ -254,6 +352,16 @@ class ProjectDeskView(PortalView):
             can_decide_change=current_user.can("it_projects.approve"),
             can_fund=current_user.can("it_projects.finance") and project.is_approved,
         )
+
+    @expose("/plans/<int:plan_year>.pdf")
+    def annual_plan(self, plan_year):
+        """The year's annual plan as a PDF, holding the projects the user may see."""
+        try:
+            document = documents.annual_plan(current_user, plan_year, today_local())
+        except PortalError:
+            abort(404)
+        log.info("%s printed the %s annual plan", current_user.username, plan_year)
+        return pdf_response(document, _("Annual plan %(year)s.pdf", year=plan_year))
 
     @expose("/projects/<int:project_id>/decide", methods=("POST",))
     def decide(self, project_id):
@@ -341,13 +449,7 @@ class ProjectDeskView(PortalView):
         )
 
 
-SOURCE_LABELS = {
-    "fiscal": _l("Fiscal funds"),
-    "higher_level_special": _l("Higher-level special funds"),
-    "government_financing": _l("Government financing"),
-    "self_raised": _l("Self-raised funds"),
-    "social_investment": _l("Social investment"),
-}
+SOURCE_LABELS = services.SOURCE_LABELS
 
 CONCERN_LABELS = {
     "government_data": _l("Government data"),
@@ -374,10 +476,18 @@ def register(admin, app) -> None:
         Blueprint("it_projects_templates", __name__, template_folder="templates")
     )
     admin.add_view(
+        OverviewView(
+            name=_l("Overview"),
+            category=CATEGORY,
+            endpoint="it_projects_overview",
+            url="it-projects-overview",
+        )
+    )
+    admin.add_view(
         ProjectView(
             ItProject,
             db,
-            name=_l("Projects"),
+            name=_l("Project list"),
             category=CATEGORY,
             endpoint="it_projects_projects",
             url="it-projects/projects",

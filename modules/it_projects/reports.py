@@ -60,8 +60,8 @@ def annual_plan_status(params: ReportParams) -> ReportTable:
             Column("department", _l("Department")),
             Column("applied", _l("Applications")),
             Column("in_review", _l("Before approval")),
-            Column("approved", _l("Approved")),
-            Column("rejected", _l("Rejected")),
+            Column("approved", _l("Approved projects")),
+            Column("rejected", _l("Rejected in review")),
             Column("settled", _l("Settled")),
             Column("investment", _l("Approved investment (yuan)")),
         ]

@@ -412,6 +412,32 @@ CHANGEABLE_STATUSES = frozenset(
 )
 
 
+# art. 7(3)-(4): after the initial review the approval bureau drafts next year's
+# plan; the projects the committee approves enter the government investment plan
+# and go on from there. Projects not yet past initial review, refused ones, and
+# urgent projects (art. 8: outside the annual plan) are not in it.
+PLAN_STATUSES = frozenset(
+    {
+        Status.IN_DRAFT_PLAN,
+        Status.FUNDS_CONFIRMED,
+        Status.AT_COMMITTEE,
+        Status.APPROVED,
+        Status.PLAN_SUBMITTED,
+        Status.TECHNICAL_REVIEW,
+        Status.BUDGET_REVIEW,
+        Status.PROCUREMENT,
+        Status.IMPLEMENTATION,
+        Status.ACCEPTED,
+        Status.SETTLED,
+    }
+)
+
+
+def in_annual_plan(status: Status, kind: Kind) -> bool:
+    """Whether a project appears in its year's annual plan (art. 7(3), art. 8)."""
+    return kind == Kind.ANNUAL and status in PLAN_STATUSES
+
+
 def transition_error(action: Action, status: Status, kind: Kind) -> str | None:
     """Why `action` cannot be taken on a project in `status`, as a code."""
     transition = TRANSITIONS[action]

@@ -375,7 +375,7 @@ def _owning_department(user, department_id) -> Department:
 
 
 STATUS_LABELS = {
-    Status.SUBMITTED: _l("Submitted"),
+    Status.SUBMITTED: _l("Application filed"),
     Status.INITIALLY_REVIEWED: _l("Passed initial review"),
     Status.IN_DRAFT_PLAN: _l("In the draft annual plan"),
     Status.FUNDS_CONFIRMED: _l("Funds confirmed"),
@@ -386,9 +386,9 @@ STATUS_LABELS = {
     Status.BUDGET_REVIEW: _l("In budget review"),
     Status.PROCUREMENT: _l("Procurement"),
     Status.IMPLEMENTATION: _l("Implementation"),
-    Status.ACCEPTED: _l("Accepted"),
+    Status.ACCEPTED: _l("Accepted on completion"),
     Status.SETTLED: _l("Settled"),
-    Status.REJECTED: _l("Rejected"),
+    Status.REJECTED: _l("Rejected in review"),
 }
 
 ACTION_LABELS = {
@@ -404,6 +404,19 @@ ACTION_LABELS = {
     Action.PROCUREMENT: _l("Procurement or tender"),
     Action.ACCEPTANCE: _l("Acceptance"),
     Action.SETTLEMENT: _l("Settlement"),
+}
+
+SOURCE_LABELS = {
+    "fiscal": _l("Fiscal funds"),
+    "higher_level_special": _l("Higher-level special funds"),
+    "government_financing": _l("Government financing"),
+    "self_raised": _l("Self-raised funds"),
+    "social_investment": _l("Social investment"),
+}
+
+KIND_LABELS = {
+    Kind.ANNUAL: _l("Annual plan"),
+    Kind.URGENT: _l("Urgent (art. 8)"),
 }
 
 DOCUMENT_LABELS = {
