@@ -21,8 +21,11 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
 
     folder = Path(__file__).parent
-    names = sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([folder])
-                   if m.name.startswith("bench_"))
+    names = sorted(
+        m.name.removeprefix("bench_")
+        for m in pkgutil.iter_modules([folder])
+        if m.name.startswith("bench_")
+    )
     chosen = args.names or names
     database = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
     results = Results(database=database, smoke=args.smoke)

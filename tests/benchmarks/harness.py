@@ -60,13 +60,19 @@ class Results:
     def save(self, path: Path) -> None:
         """Write every figure to a JSON file for comparing runs."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({
-            "database": self.database,
-            "smoke": self.smoke,
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "figures": [asdict(f) for f in self.figures],
-        }, ensure_ascii=False, indent=2))
+        path.write_text(
+            json.dumps(
+                {
+                    "database": self.database,
+                    "smoke": self.smoke,
+                    "python": platform.python_version(),
+                    "machine": platform.machine(),
+                    "figures": [asdict(f) for f in self.figures],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
 
 
 def database_url() -> str:
@@ -86,14 +92,16 @@ def fresh_app(url: str | None = None, modules: str = "all", **overrides):
     instance = tempfile.mkdtemp()
     os.environ["INSTANCE_PATH"] = instance
     os.environ["ENABLED_MODULES"] = modules
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url or database_url(),
-        "WTF_CSRF_ENABLED": False,
-        "SCHEDULER_IN_WEB": False,
-        "MAIL_FILE_DIR": f"{instance}/outbox",
-        "UPLOAD_FOLDER": f"{instance}/uploads",
-        **overrides,
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url or database_url(),
+            "WTF_CSRF_ENABLED": False,
+            "SCHEDULER_IN_WEB": False,
+            "MAIL_FILE_DIR": f"{instance}/outbox",
+            "UPLOAD_FOLDER": f"{instance}/uploads",
+            **overrides,
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -9,8 +9,11 @@ import pytest
 
 from tests.benchmarks.harness import Results
 
-NAMES = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-               if m.name.startswith("bench_"))
+NAMES = sorted(
+    m.name
+    for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+    if m.name.startswith("bench_")
+)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -116,9 +116,7 @@ def test_message_queued_in_a_rolled_back_transaction_is_never_sent(db):
 
 
 def test_drain_without_smtp_writes_eml_files(app, db):
-    message = queue_one(
-        attachments=[mail.Attachment("报表.csv", "text/csv", b"a,b\n")]
-    )
+    message = queue_one(attachments=[mail.Attachment("报表.csv", "text/csv", b"a,b\n")])
     db.session.commit()
 
     result = mail.drain()
