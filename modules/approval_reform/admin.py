@@ -10,13 +10,15 @@ from sqlalchemy import select
 from wtforms import StringField
 
 from core.admin.base import PortalModelView, PortalView
+from core.charts import Chart
+from core.documents import pdf_response
 from core.errors import InvalidInput, PortalError
 from core.extensions import db
 from core.i18n import _, _l
 from core.models.organisations import Organisation
 from core.scoping import get_visible, scope
 from core.timeutil import today_local
-from modules.approval_reform import services
+from modules.approval_reform import printouts, services
 from modules.approval_reform.models import (
     CatalogueItem,
     CatalogueRevision,
@@ -27,6 +29,7 @@ from modules.approval_reform.models import (
     Project,
     Stage,
     label,
+    source_label,
 )
 
 CATEGORY = _l("Construction project approval")
@@ -37,6 +40,16 @@ VIEW = "approval_reform.view"
 
 def _pages_url(endpoint: str, **values) -> str:
     return url_for(f"approval_reform_project_pages.{endpoint}", **values)
+
+
+def _label_of(view, context, model, name):
+    """A stored code shown as its translated label."""
+    return label(getattr(model, name))
+
+
+def _days(view, context, model, name):
+    value = getattr(model, name)
+    return "—" if value is None else value
 
 
 def _project_link(view, context, model, name):
@@ -75,8 +88,14 @@ class ProjectView(PortalModelView):
     }
     column_formatters = {
         "code": _project_link,
-        "category": lambda view, context, model, name: label(model.category),
-        "status": lambda view, context, model, name: label(model.status),
+        "category": _label_of,
+        "status": _label_of,
+        "time_limit_working_days": _days,
+    }
+    column_formatters_export = {
+        "category": _label_of,
+        "status": _label_of,
+        "time_limit_working_days": _days,
     }
     column_searchable_list = ("code", "name")
     column_default_sort = ("id", True)
@@ -110,9 +129,8 @@ class CatalogueItemView(PortalModelView):
         "categories_text": _l("Categories (comma-separated)"),
         "materials_text": _l("Required materials (comma-separated codes)"),
     }
-    column_formatters = {
-        "stage": lambda view, context, model, name: label(model.stage),
-    }
+    column_formatters = {"stage": _label_of}
+    column_formatters_export = {"stage": _label_of}
     form_columns = (
         "code",
         "name",
@@ -260,6 +278,7 @@ class ProjectPagesView(PortalView):
             },
             today=today,
             label=label,
+            source_label=source_label,
         )
 
     def _act(self, project_id, action):
@@ -346,7 +365,25 @@ class ProjectPagesView(PortalView):
         """The printable stage decision."""
         stage = get_visible(Stage, stage_id, current_user)
         record = services.decision_record(stage, today_local())
-        return self.render("approval_reform/decision.html", record=record, label=label)
+        return self.render(
+            "approval_reform/decision.html",
+            record=record,
+            stage_id=stage.id,
+            label=label,
+        )
+
+    @expose("/stage/<int:stage_id>/decision.pdf")
+    def decision_pdf(self, stage_id):
+        """The stage decision as a printable PDF."""
+        stage = get_visible(Stage, stage_id, current_user)
+        try:
+            record = services.decision_record(stage, today_local())
+        except PortalError as error:
+            flash(str(error), "error")
+            return self._back(stage.project_id)
+        return pdf_response(
+            printouts.decision_document(record), f"{record['decision_number']}.pdf"
+        )
 
     def is_accessible(self):
         if not super().is_accessible():
@@ -359,8 +396,58 @@ class ProjectPagesView(PortalView):
         return True
 
 
+class OverviewView(PortalView):
+    """Stages against their time limits and projects by status, in charts."""
+
+    view_permission = VIEW
+
+    @expose("/")
+    def index(self):
+        """The overview page of the projects the user may see."""
+        figures = services.stage_figures(current_user)
+        labels = [label(f.kind) for f in figures]
+
+        def number(value):
+            return 0 if value is None else float(round(value, 1))
+
+        stages = Chart(
+            _("Decided stages against their time limits"),
+            labels,
+            {
+                _("Average working days used"): [
+                    number(f.average_days_used) for f in figures
+                ],
+                _("Average time limit (working days)"): [
+                    number(f.average_time_limit) for f in figures
+                ],
+            },
+        )
+        counts = services.project_status_counts(current_user)
+        projects = Chart(
+            _("Projects by status"),
+            [label(status) for status in counts],
+            {_("Projects"): list(counts.values())},
+            kind="pie",
+        )
+        return self.render(
+            "approval_reform/overview.html",
+            charts=(stages, projects),
+            figures=figures,
+            counts=counts,
+            label=label,
+        )
+
+
 def register(admin):
     """Add the module's portal views."""
+    admin.add_view(
+        OverviewView(
+            name=_l("Overview"),
+            category=CATEGORY,
+            endpoint="approval_reform_overview",
+            url="/admin/approval_reform-overview",
+        )
+    )
     admin.add_view(
         ProjectPagesView(
             name=_l("Register a project"),

@@ -637,3 +637,11 @@ def label(code) -> str:
     """The translated label of a stored code."""
     value = getattr(code, "value", code)
     return str(LABELS.get(value, value))
+
+
+def source_label(code) -> str:
+    """Who supplied a material: the applicant or a department."""
+    # "government" alone reads as the investment type in LABELS.
+    if getattr(code, "value", code) == DocumentSource.GOVERNMENT.value:
+        return str(_l("Issued by a department"))
+    return label(code)

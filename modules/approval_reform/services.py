@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import calendar
 from core.context import current_actor
@@ -1465,3 +1465,57 @@ def due_items(user, today: date) -> list[DueItem]:
                 )
             )
     return items
+
+
+# Overview figures (portal overview page).
+
+
+@dataclass(frozen=True)
+class StageFigures:
+    """Decided stages of one kind: how many, days used and the limit, on average."""
+
+    kind: StageKind
+    decided: int
+    open: int
+    average_days_used: Decimal | None
+    average_time_limit: Decimal | None
+
+
+def stage_figures(user) -> list[StageFigures]:
+    """Per stage kind, the stages the user may see against their time limits."""
+    decided = Stage.status.in_((StageStatus.APPROVED, StageStatus.REFUSED))
+    statement = scope(
+        select(
+            Stage.kind,
+            func.count().filter(decided),
+            func.count().filter(Stage.status == StageStatus.OPEN),
+            func.avg(Stage.working_days_used).filter(decided),
+            func.avg(Stage.time_limit_working_days).filter(decided),
+        ).group_by(Stage.kind),
+        Stage,
+        user,
+    )
+    rows = {row[0]: row[1:] for row in db.session.execute(statement)}
+    figures = []
+    for kind in StageKind:
+        count, open_count, used, limit = rows.get(kind, (0, 0, None, None))
+        figures.append(
+            StageFigures(
+                kind,
+                count,
+                open_count,
+                None if used is None else Decimal(str(used)),
+                None if limit is None else Decimal(str(limit)),
+            )
+        )
+    return figures
+
+
+def project_status_counts(user) -> dict[ProjectStatus, int]:
+    """How many projects the user may see stand in each status."""
+    statement = scope(
+        select(Project.status, func.count()).group_by(Project.status), Project, user
+    )
+    counts = dict.fromkeys(ProjectStatus, 0)
+    counts.update(dict(db.session.execute(statement).all()))
+    return counts
