@@ -13,13 +13,15 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from core.admin.base import PortalModelView, PortalView
+from core.charts import Chart
+from core.documents import pdf_response
 from core.errors import PortalError
 from core.extensions import db
 from core.i18n import _, _l
 from core.scoping import get_visible, scope
 from core.timeutil import today_local
 from core.validators import mask_phone, mask_resident_id
-from modules.quality_award import rules, services
+from modules.quality_award import printing, rules, services
 from modules.quality_award.models import (
     Application,
     BonusUseReport,
@@ -40,8 +42,11 @@ from modules.quality_award.models import (
 )
 from modules.quality_award.texts import (
     ACTION_LABELS,
+    ENTRY_LABELS,
     EVENT_LABELS,
+    INTAKE_LABELS,
     KIND_LABELS,
+    OUTCOME_LABELS,
     STATE_LABELS,
     USE_LABELS,
 )
@@ -66,6 +71,24 @@ def _personal(formatter):
 
 def _state(view, context, model, name):
     return STATE_LABELS.get(model.state, model.state)
+
+
+def _label(labels):
+    """A formatter showing a code's translated label (the code if unknown)."""
+
+    def show(view, context, model, name):
+        value = getattr(model, name)
+        return str(labels.get(value, value))
+
+    return show
+
+
+def _yes_no(view, context, model, name):
+    return _("Yes") if getattr(model, name) else _("No")
+
+
+def _yuan(view, context, model, name):
+    return f"{getattr(model, name) / 100:,.2f}"
 
 
 def _detail_link(view, context, model, name):
@@ -127,7 +150,14 @@ class ApplicationView(PortalModelView):
     }
     column_formatters = {
         "applicant": _detail_link,
-        "kind": lambda v, c, m, n: KIND_LABELS.get(m.kind, m.kind),
+        "kind": _label(KIND_LABELS),
+        "state": _state,
+        "resident_id": _personal(mask_resident_id),
+        "phone": _personal(mask_phone),
+    }
+    column_formatters_export = {
+        "applicant": lambda v, c, m, n: m.applicant_name,
+        "kind": _label(KIND_LABELS),
         "state": _state,
         "resident_id": _personal(mask_resident_id),
         "phone": _personal(mask_phone),
@@ -170,9 +200,15 @@ class TransitionView(_ChildView):
     }
     column_formatters = {
         "application": _detail_link,
-        "action": lambda v, c, m, n: ACTION_LABELS.get(m.action, m.action),
-        "from_state": lambda v, c, m, n: STATE_LABELS.get(m.from_state, m.from_state),
-        "to_state": lambda v, c, m, n: STATE_LABELS.get(m.to_state, m.to_state),
+        "action": _label(ACTION_LABELS),
+        "from_state": _label(STATE_LABELS),
+        "to_state": _label(STATE_LABELS),
+    }
+    column_formatters_export = {
+        "application": lambda v, c, m, n: str(m.application),
+        "action": _label(ACTION_LABELS),
+        "from_state": _label(STATE_LABELS),
+        "to_state": _label(STATE_LABELS),
     }
     column_default_sort = ("id", True)
 
@@ -200,6 +236,18 @@ class ObjectionView(_ChildView):
         "outcome": _l("Outcome"),
         "non_cooperation": _l("Did not cooperate"),
         "objector_told_on": _l("Objector told on"),
+    }
+    column_formatters = {
+        "application": _detail_link,
+        "intake_decision": _label(INTAKE_LABELS),
+        "outcome": _label(OUTCOME_LABELS),
+        "non_cooperation": _yes_no,
+    }
+    column_formatters_export = {
+        "application": lambda v, c, m, n: str(m.application),
+        "intake_decision": _label(INTAKE_LABELS),
+        "outcome": _label(OUTCOME_LABELS),
+        "non_cooperation": _yes_no,
     }
     column_default_sort = ("intake_due_on", False)
 
@@ -274,8 +322,53 @@ class LedgerView(_ChildView):
     }
     column_formatters = {
         "application": _detail_link,
-        "amount_fen": lambda v, c, m, n: f"{m.amount_fen / 100:,.2f}",
+        "entry_kind": _label(ENTRY_LABELS),
+        "amount_fen": _yuan,
     }
+    column_formatters_export = {
+        "application": lambda v, c, m, n: str(m.application),
+        "entry_kind": _label(ENTRY_LABELS),
+        "amount_fen": _yuan,
+    }
+
+
+class OverviewView(PortalView):
+    """The award at a glance: where the applications stand, county by county."""
+
+    view_permission = P + "view"
+
+    @expose("/")
+    def index(self):
+        """Charts of the latest cycle's applications the user may see."""
+        cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc())))
+        cycle = next(
+            (c for c in cycles if c.id == request.args.get("cycle_id", type=int)),
+            cycles[0] if cycles else None,
+        )
+        states = services.state_counts(current_user, cycle.id) if cycle else {}
+        counties = services.county_counts(current_user, cycle.id) if cycle else []
+        by_state = Chart(
+            _("Applications by step of the procedure"),
+            [str(STATE_LABELS[state]) for state in states],
+            {_("Applications"): list(states.values())},
+        )
+        by_county = Chart(
+            _("Applications and winners by county"),
+            [line.county for line in counties],
+            {
+                _("Applications"): [line.applications for line in counties],
+                _("Winners"): [line.winners for line in counties],
+            },
+        )
+        return self.render(
+            "quality_award/overview.html",
+            cycles=cycles,
+            cycle=cycle,
+            charts=(by_state, by_county),
+            states=states,
+            counties=counties,
+            state_labels=STATE_LABELS,
+        )
 
 
 class RecusalView(PortalView):
@@ -384,7 +477,10 @@ class ApplicationDetailView(PortalView):
             kind_labels=KIND_LABELS,
             event_labels=EVENT_LABELS,
             use_labels=USE_LABELS,
+            action_labels=ACTION_LABELS,
+            entry_labels=ENTRY_LABELS,
             today=today,
+            has_certificate=application.state in rules.WINNER_STATES,
         )
 
     def _do(self, application_id, work):
@@ -622,6 +718,26 @@ class ApplicationDetailView(PortalView):
             ),
         )
 
+    @expose("/<int:application_id>/certificate.pdf")
+    def certificate(self, application_id):
+        """The award certificate as a PDF (art. 24)."""
+        try:
+            document = printing.certificate(current_user, application_id)
+        except PortalError as error:
+            flash(str(error), "error")
+            return redirect(url_for(".index", application_id=application_id))
+        return pdf_response(document, f"certificate-{application_id}.pdf")
+
+    @expose("/cycle/<int:cycle_id>/notice.pdf")
+    def notice(self, cycle_id):
+        """The public notice of a cycle's recommended winners as a PDF (art. 23)."""
+        try:
+            document = printing.winners_notice(current_user, cycle_id)
+        except PortalError as error:
+            flash(str(error), "error")
+            return redirect(url_for("quality_award_overview.index"))
+        return pdf_response(document, f"public-notice-{cycle_id}.pdf")
+
     @expose("/<int:application_id>/announce-revocation", methods=("POST",))
     def announce_revocation(self, application_id):
         """Record the announcement of a revocation."""
@@ -639,6 +755,14 @@ def register(admin, app) -> None:
     """Add the quality award's views and templates to the portal."""
     app.register_blueprint(
         Blueprint("quality_award_templates", __name__, template_folder="templates")
+    )
+    admin.add_view(
+        OverviewView(
+            name=_l("Overview"),
+            category=CATEGORY,
+            endpoint="quality_award_overview",
+            url="/admin/quality_award-overview",
+        )
     )
     views = [
         (ApplicationView, Application, _l("Applications"), "applications"),

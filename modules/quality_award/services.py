@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from core import audit, calendar
 from core.context import current_actor
@@ -1555,6 +1555,44 @@ def list_applications(user, cycle_id=None, state=None) -> list[Application]:
     if state is not None:
         statement = statement.where(Application.state == state)
     return list(db.session.scalars(scope(statement, Application, user)))
+
+
+def state_counts(user, cycle_id: int) -> dict[State, int]:
+    """How many of a cycle's visible applications stand at each state, in order."""
+    statement = (
+        select(Application.state, func.count())
+        .where(Application.cycle_id == cycle_id)
+        .group_by(Application.state)
+    )
+    counts = dict(db.session.execute(scope(statement, Application, user)).all())
+    return {state: counts[state] for state in State if counts.get(state)}
+
+
+@dataclass(frozen=True)
+class CountyLine:
+    """Applications and standing winners of one county in a cycle."""
+
+    county: str
+    applications: int
+    winners: int
+
+
+def county_counts(user, cycle_id: int) -> list[CountyLine]:
+    """Per county: the cycle's visible applications and its standing winners."""
+    winners = func.sum(case((Application.state.in_(rules.WINNER_STATES), 1), else_=0))
+    statement = (
+        select(Department.name, func.count(Application.id), winners)
+        .join(Department, Department.id == Application.department_id)
+        .where(Application.cycle_id == cycle_id)
+        .group_by(Department.id, Department.name)
+        .order_by(Department.name)
+    )
+    return [
+        CountyLine(name, applications, int(won or 0))
+        for name, applications, won in db.session.execute(
+            scope(statement, Application, user)
+        )
+    ]
 
 
 def history(user, application_id) -> list[Transition]:

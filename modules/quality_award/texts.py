@@ -146,6 +146,24 @@ USE_LABELS = {
 }
 
 
+INTAKE_LABELS = {
+    "": _l("Awaiting intake"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+}
+
+OUTCOME_LABELS = {
+    "": "",
+    "upheld": _l("Upheld"),
+    "dismissed": _l("Dismissed"),
+}
+
+ENTRY_LABELS = {
+    "payment": _l("Bonus payment"),
+    "clawback": _l("Clawback"),
+}
+
+
 def describe(reason: Reason) -> str:
     """The reason as a sentence ending with its article."""
     params = dict(reason.params)

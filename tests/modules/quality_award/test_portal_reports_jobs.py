@@ -134,3 +134,51 @@ def test_dashboard_due_items_for_office_only(qa, create_application):
 
     assert len(services.due_items(qa["office"], date(2026, 10, 1))) == 1
     assert services.due_items(qa["lusong"], date(2026, 10, 1)) == []
+
+
+def _objection_due(qa, create_application, monkeypatch):
+    application = create_application()
+    services.receive_objection(
+        qa["office"],
+        application.id,
+        {
+            "objector_name": "周某",
+            "objector_contact": "139",
+            "reason": "r",
+            "evidence": "e",
+        },
+        date(2026, 9, 30),
+    )
+    monkeypatch.setattr(jobs, "today_local", lambda: date(2026, 10, 12))
+    return application
+
+
+def test_reminder_job_mails_the_office_department(
+    db, qa, create_application, monkeypatch
+):
+    from core.models.scheduling import OutboxMessage
+
+    application = _objection_due(qa, create_application, monkeypatch)
+    qa["city"]["market"].contact_emails = "zlj@zz.gov.cn; office@zz.gov.cn"
+    db.session.commit()
+
+    jobs.send_reminders()
+
+    messages = db.session.query(OutboxMessage).all()
+    assert len(messages) == 1
+    assert messages[0].recipients == "zlj@zz.gov.cn,office@zz.gov.cn"
+    assert messages[0].department_id == qa["city"]["market"].id
+    assert application.organisation.name in messages[0].body_text
+    assert "2026-10-13" in messages[0].body_text
+
+
+def test_reminder_job_queues_nothing_without_office_emails(
+    db, qa, create_application, monkeypatch
+):
+    from core.models.scheduling import OutboxMessage
+
+    _objection_due(qa, create_application, monkeypatch)
+
+    jobs.send_reminders()
+
+    assert db.session.query(OutboxMessage).count() == 0
