@@ -5,11 +5,13 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
+from marshmallow import fields
 
 from core.api import OPERATIONS, ProblemSchema
 
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
 _PATH_TYPES = {"int": "integer", "float": "number"}
+_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
 def _path(rule: str) -> tuple[str, list]:
@@ -45,13 +47,15 @@ def _schema_name(schema) -> str | None:
 
 def build_spec(app) -> dict:
     """Build the OpenAPI document for the endpoints registered on `app`."""
+    marshmallow_plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title="Zhuzhou municipal policy portal API",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        plugins=[marshmallow_plugin],
         info={"description": "Problems are application/problem+json (RFC 9457)."},
     )
+    marshmallow_plugin.converter.add_attribute_function(_decimal_as_string)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=ProblemSchema)
     problem = {
@@ -99,6 +103,17 @@ def build_spec(app) -> dict:
     for path in sorted(paths):
         spec.path(path=path, operations=paths[path])
     return _numeric_bounds(spec.to_dict())
+
+
+def _decimal_as_string(converter, field, **kwargs) -> dict:
+    """Describe amounts sent as strings ("0.2000") as strings, not numbers.
+
+    Money and ratios travel as strings so no float rounding touches them; the
+    document must say so or clients and validators expect a JSON number.
+    """
+    if isinstance(field, fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal", "pattern": _DECIMAL}
+    return {}
 
 
 def _numeric_bounds(node):

@@ -33,12 +33,13 @@ class Yuan(fields.Field):
             raise ValidationError(_('Enter an amount in yuan, such as "50000.00".'))
         if amount < 0:
             raise ValidationError(_("The amount cannot be negative."))
+        # The size check comes first: quantizing a 30-digit amount overflows the
+        # decimal context instead of answering.
+        if amount * 100 > MAX_FEN:
+            raise ValidationError(_("The amount is too large."))
         if amount != amount.quantize(Decimal("0.01")):
             raise ValidationError(_("Amounts have at most two decimals (fen)."))
-        fen = int(amount * 100)
-        if fen > MAX_FEN:
-            raise ValidationError(_("The amount is too large."))
-        return fen
+        return int(amount * 100)
 
 
 def _choice(values):

@@ -43,6 +43,24 @@ def test_openapi_document_lists_core_paths(client):
     assert "/api/v1/calendar/add-working-days" in spec["paths"]
 
 
+def test_openapi_describes_string_amounts_as_strings(app):
+    from marshmallow import Schema, fields
+
+    from core.api.openapi import _decimal_as_string
+
+    class Amounts(Schema):
+        as_text = fields.Decimal(as_string=True, places=4)
+        as_number = fields.Decimal()
+
+    described = {
+        name: _decimal_as_string(None, field)
+        for name, field in Amounts().fields.items()
+    }
+
+    assert described["as_text"]["type"] == "string"
+    assert described["as_number"] == {}
+
+
 def test_bad_query_is_400_with_field(db, city, create_user, api):
     caller = api(create_user(city["city"], ["core.organisations.view"]))
 

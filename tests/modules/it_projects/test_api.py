@@ -37,6 +37,15 @@ def test_scope_check_one_fen_over_is_in(api, people):
     assert response.json["in_scope"] is True
 
 
+def test_scope_check_thirty_digit_amount_is_refused(api, people):
+    response = scope_check(
+        api, people["viewer"], software_development="9" * 30 + ".001"
+    )
+
+    assert response.status_code == 400
+    assert "software_development" in response.get_data(as_text=True)
+
+
 def test_scope_check_secrecy_is_out(api, people):
     response = scope_check(
         api, people["viewer"], software_development="900000", secrecy=True
