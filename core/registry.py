@@ -76,6 +76,10 @@ class Module:
         """Items waiting on `user` for the dashboard (core.dashboard.DueItem)."""
         return []
 
+    def importers(self) -> list:
+        """The module's registry imports from XLSX (core.imports.Importer)."""
+        return []
+
     def load_demo(self) -> None:
         """Add the module's demo data (called after the core's)."""
 
@@ -200,3 +204,12 @@ class Registry:
         for module in self.modules:
             reports.extend(module.reports())
         return reports
+
+    def importers(self) -> list:
+        """Registry imports of the core and every enabled module."""
+        from core.organisation_import import core_importers
+
+        found = list(core_importers())
+        for module in self.modules:
+            found.extend(module.importers())
+        return found

@@ -504,6 +504,14 @@ def register_core_views(admin) -> None:
         )
     )
 
+    from core.admin.imports import ImportsView
+
+    admin.add_view(
+        ImportsView(
+            name=_l("Imports from Excel"), category=CORE_CATEGORY, endpoint="imports"
+        )
+    )
+
     from core.admin.scheduling import register_scheduling_views
 
     register_scheduling_views(admin, CORE_CATEGORY)

@@ -38,6 +38,11 @@ class DualRandomModule(Module):
 
         return JOBS
 
+    def importers(self):
+        from modules.dual_random.spreadsheets import registry_importers
+
+        return registry_importers()
+
     def reports(self):
         from modules.dual_random.reports import REPORTS
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from core.admin.base import PortalModelView, PortalView
 from core.documents import pdf_response, yuan
-from core.errors import InvalidInput, PortalError
+from core.errors import PortalError
 from core.extensions import db
 from core.i18n import _, _l
-from core.scoping import get_visible, scope
+from core.scoping import get_visible
 from core.timeutil import today_local
 from modules.dual_random import documents, overview, services, spreadsheets
 from modules.dual_random.models import (
@@ -484,38 +484,10 @@ class RegistryFilesView(PortalView):
 
     view_permission = VIEW
 
-    @expose("/", methods=("GET", "POST"))
+    @expose("/")
     def index(self):
-        errors = {}
-        if request.method == "POST":
-            if not current_user.can(EDIT):
-                flash(_("You do not have access to that page."), "error")
-                return redirect(url_for(".index"))
-            kind = request.form.get("kind")
-            upload = request.files.get("file")
-            importer = (
-                spreadsheets.import_inspectors
-                if kind == "inspectors"
-                else spreadsheets.import_targets
-            )
-            try:
-                if upload is None or not upload.filename:
-                    raise InvalidInput({"file": [_("Attach an XLSX file.")]})
-                count = importer(
-                    current_user,
-                    request.form.get("department_id", type=int),
-                    upload.stream,
-                )
-                db.session.commit()
-                flash(_("%(n)s rows were imported.", n=count), "success")
-            except PortalError as error:
-                db.session.rollback()
-                flash(error.detail or str(error), "error")
-                errors = error.errors
-        departments = _own_departments()
-        return self.render(
-            "dual_random/registry_files.html", departments=departments, errors=errors
-        )
+        """Links to both registries' imports (checked, with a preview) and exports."""
+        return self.render("dual_random/registry_files.html")
 
     @expose("/export/<kind>")
     def export(self, kind):
@@ -532,30 +504,6 @@ class RegistryFilesView(PortalView):
             ),
             headers={"Content-Disposition": f"attachment; filename={kind}.xlsx"},
         )
-
-
-def _own_departments():
-    from core.models.departments import Department
-
-    return list(
-        db.session.scalars(
-            scope(
-                select(Department).order_by(Department.path),
-                _DepartmentScope,
-                current_user,
-            ).limit(500)
-        )
-    )
-
-
-class _DepartmentScope:
-    """Departments scoped by their own id (the user's subtree)."""
-
-    @classmethod
-    def __scope_clause__(cls, department_ids):
-        from core.models.departments import Department
-
-        return Department.id.in_(department_ids)
 
 
 def register(admin, app) -> None:

@@ -6,17 +6,15 @@ only a file without a single error is written, in one transaction.
 
 import io
 import logging
-from dataclasses import dataclass
-from zipfile import BadZipFile
 
 from flask_babel import force_locale
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from core.errors import InvalidInput
 from core.extensions import db
 from core.i18n import _, _l
+from core.imports import Column, Importer, RowErrors, read_rows, report
 from core.models.departments import Department
 from core.models.organisations import Organisation
 from core.scoping import scope
@@ -25,18 +23,6 @@ from modules.dual_random.models import RISK_LABELS, Inspector, RiskLevel, Target
 from modules.dual_random.services import _actor, _department, _qualifications
 
 log = logging.getLogger(__name__)
-
-MAX_ROWS = 200_000
-
-
-@dataclass(frozen=True)
-class Column:
-    """A spreadsheet column: its key and its header."""
-
-    key: str
-    label: object
-    required: bool = False
-
 
 TARGET_COLUMNS = [
     Column("name", _l("Name"), True),
@@ -58,92 +44,6 @@ INSPECTOR_COLUMNS = [
 
 YES = {"yes", "y", "true", "1", "是"}
 NO = {"no", "n", "false", "0", "否"}
-
-
-def _headers(columns: list[Column]) -> dict[str, Column]:
-    """Each column under its English and its Chinese header."""
-    names = {}
-    for column in columns:
-        names[str(column.label).strip()] = column
-        with force_locale("en"):
-            names[str(column.label).strip()] = column
-        with force_locale("zh_CN"):
-            names[str(column.label).strip()] = column
-    return names
-
-
-def _read(stream, columns: list[Column]) -> list[tuple[int, dict]]:
-    """The rows of the first sheet as (row number, {key: text})."""
-    try:
-        book = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError):
-        raise InvalidInput({"file": [_("The file is not an XLSX workbook.")]}) from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
-    known = _headers(columns)
-    positions = {}
-    for index, cell in enumerate(header):
-        column = known.get(str(cell or "").strip())
-        if column is not None:
-            positions[column.key] = index
-    missing = [str(c.label) for c in columns if c.required and c.key not in positions]
-    if missing:
-        raise InvalidInput(
-            {
-                "file": [
-                    _(
-                        "The first row must name the columns; missing: %(names)s.",
-                        names="、".join(missing),
-                    )
-                ]
-            }
-        )
-    result = []
-    for number, values in enumerate(rows, start=2):
-        if number > MAX_ROWS + 1:
-            raise InvalidInput(
-                {"file": [_("A file holds at most %(n)s rows.", n=MAX_ROWS)]}
-            )
-        if not any(v not in (None, "") for v in values):
-            continue
-        record = {}
-        for key, index in positions.items():
-            value = values[index] if index < len(values) else None
-            record[key] = "" if value is None else str(value).strip()
-        result.append((number, record))
-    book.close()
-    if not result:
-        raise InvalidInput({"file": [_("The file holds no rows.")]})
-    return result
-
-
-class _Errors:
-    """Bad cells collected across the whole file, named by row and column."""
-
-    def __init__(self, columns: list[Column]):
-        self.by_key = {c.key: c for c in columns}
-        self.messages: dict[str, list[str]] = {}
-
-    def add(self, row: int, key: str, message: str) -> None:
-        """Note a bad cell."""
-        where = _(
-            "Row %(row)s, column “%(column)s”",
-            row=row,
-            column=str(self.by_key[key].label),
-        )
-        self.messages.setdefault(where, []).append(message)
-
-    def raise_if_any(self) -> None:
-        """Refuse the whole file if any cell is bad."""
-        if self.messages:
-            raise InvalidInput(
-                self.messages,
-                detail=_(
-                    "%(n)s rows have errors; nothing was imported.",
-                    n=len({k.split(",")[0] for k in self.messages}),
-                ),
-            )
 
 
 def _risk(value: str) -> RiskLevel | None:
@@ -172,12 +72,14 @@ def _counties() -> dict[str, Department]:
 def import_targets(user, department_id: int, stream) -> int:
     """Import targets into a department's registry; all rows or none."""
     department = _department(user, department_id)
-    rows = _read(stream, TARGET_COLUMNS)
-    errors = _Errors(TARGET_COLUMNS)
+    errors = RowErrors(TARGET_COLUMNS)
+    rows = read_rows(stream, TARGET_COLUMNS, errors)
     counties = _counties()
     seen: dict[str, int] = {}
     clean = []
-    for number, row in rows:
+    for index, (number, row) in enumerate(rows):
+        if index % 1000 == 0:
+            report("checking", index, len(rows))
         if not row.get("name"):
             errors.add(number, "name", _("This field is required."))
         elif len(row["name"]) > 200:
@@ -222,7 +124,9 @@ def import_targets(user, department_id: int, stream) -> int:
             )
         ):
             organisations[organisation.uscc] = organisation
-    for row, uscc, county, risk in clean:
+    for index, (row, uscc, county, risk) in enumerate(clean):
+        if index % 1000 == 0:
+            report("writing", index, len(clean))
         db.session.add(
             Target(
                 department=department,
@@ -245,8 +149,8 @@ def import_targets(user, department_id: int, stream) -> int:
 def import_inspectors(user, department_id: int, stream) -> int:
     """Import inspectors into a department's registry; all rows or none."""
     department = _department(user, department_id)
-    rows = _read(stream, INSPECTOR_COLUMNS)
-    errors = _Errors(INSPECTOR_COLUMNS)
+    errors = RowErrors(INSPECTOR_COLUMNS)
+    rows = read_rows(stream, INSPECTOR_COLUMNS, errors)
     numbers = [r.get("certificate_no", "") for _, r in rows]
     taken = set()
     for start in range(0, len(numbers), 1000):
@@ -259,7 +163,9 @@ def import_inspectors(user, department_id: int, stream) -> int:
         )
     seen: dict[str, int] = {}
     clean = []
-    for number, row in rows:
+    for index, (number, row) in enumerate(rows):
+        if index % 1000 == 0:
+            report("checking", index, len(rows))
         if not row.get("name"):
             errors.add(number, "name", _("This field is required."))
         certificate = row.get("certificate_no", "")
@@ -347,3 +253,34 @@ def export_inspectors(user) -> bytes:
             ]
 
     return _workbook(INSPECTOR_COLUMNS, rows())
+
+
+def registry_importers() -> list[Importer]:
+    """The two registries' imports, offered on the portal's import pages."""
+    return [
+        Importer(
+            name="dual_random.targets",
+            title=_l("Target registry"),
+            columns=TARGET_COLUMNS,
+            permission="dual_random.edit",
+            run=import_targets,
+            example=[
+                "株洲市示例超市有限公司",
+                "",
+                "食品经营者",
+                "零售业",
+                "芦淞区",
+                "株洲市芦淞区建设中路1号",
+                "低",
+                "A",
+            ],
+        ),
+        Importer(
+            name="dual_random.inspectors",
+            title=_l("Inspector registry"),
+            columns=INSPECTOR_COLUMNS,
+            permission="dual_random.edit",
+            run=import_inspectors,
+            example=["王五", "43020019001", "food", "是"],
+        ),
+    ]

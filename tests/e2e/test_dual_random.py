@@ -50,7 +50,7 @@ def test_import_with_a_bad_row_reports_it_and_imports_nothing(page):
     sign_in(page)
 
     page.goto(f"{page.base_url}/admin/dual_random_files/")
-    page.select_option("select[name=kind]", "targets")
+    page.click("#import-targets")
     page.select_option("select[name=department_id]", label="市市场监督管理局")
     page.set_input_files(
         "input[name=file]",
@@ -63,9 +63,13 @@ def test_import_with_a_bad_row_reports_it_and_imports_nothing(page):
             }
         ],
     )
-    page.click("form button.btn-primary")
-    page.wait_for_selector("#import-errors")
+    page.click("#import-form button.btn-primary")
+    # The upload goes up with a progress bar, then the check runs with another
+    # and the page comes back with the preview and the report.
+    page.wait_for_selector("#import-errors", timeout=30_000)
 
+    assert "株洲浏览器测试超市" in page.locator("#import-preview").inner_text()
+    assert page.locator("#apply-form").count() == 0
     report = page.locator("#import-errors").inner_text()
     assert "第 3 行" in report
     assert "第 2 行" not in report
