@@ -21,6 +21,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from zipfile import BadZipFile
 
@@ -50,6 +51,8 @@ class Column:
     key: str
     label: object
     required: bool = False
+    # Personal information (PIPL) is masked in the preview, e.g. resident IDs.
+    mask: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,17 @@ def _text(value) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value).strip()
+
+
+def parse_date(text: str) -> date:
+    """A date written 2026-09-28, 2026/9/28, 2026.9.28 or 2026年9月28日."""
+    cleaned = text.strip()
+    for mark in ("年", "月", "/", "."):
+        cleaned = cleaned.replace(mark, "-")
+    parts = cleaned.removesuffix("日").split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(text)
+    return date(int(parts[0]), int(parts[1]), int(parts[2]))
 
 
 def open_workbook(stream):
@@ -271,7 +285,11 @@ def _remember_preview(columns: list[Column], rows: list[tuple]) -> None:
     run.preview = {
         "headers": [str(c.label) for c in columns],
         "rows": [
-            [number] + [record.get(c.key, "") for c in columns]
+            [number]
+            + [
+                c.mask(record.get(c.key, "")) if c.mask else record.get(c.key, "")
+                for c in columns
+            ]
             for number, record in rows[:PREVIEW_ROWS]
         ],
         "count": len(rows),

@@ -1,14 +1,13 @@
 """The organisation registry's XLSX import (core; used by every module)."""
 
 import logging
-from datetime import date
 
 from sqlalchemy import select
 
 from core.errors import InvalidInput
 from core.extensions import db
 from core.i18n import _, _l
-from core.imports import Column, Importer, RowErrors, read_rows, report
+from core.imports import Column, Importer, RowErrors, parse_date, read_rows, report
 from core.models import DepartmentKind
 from core.models.departments import Department
 from core.models.organisations import Organisation
@@ -27,22 +26,6 @@ COLUMNS = [
     Column("founded_on", _l("Founded on")),
 ]
 LIMITS = {"name": 200, "address": 300, "industry": 120, "legal_representative": 60}
-
-
-def parse_date(text: str) -> date:
-    """A date written 2026-09-28, 2026/9/28 or 2026年9月28日."""
-    cleaned = (
-        text.strip()
-        .replace("年", "-")
-        .replace("月", "-")
-        .replace("日", "")
-        .replace("/", "-")
-        .replace(".", "-")
-    )
-    parts = cleaned.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(text)
-    return date(int(parts[0]), int(parts[1]), int(parts[2]))
 
 
 def _counties() -> dict[str, Department]:
@@ -154,7 +137,9 @@ def import_organisations(user, department_id, stream) -> int:
 
 def core_importers() -> list[Importer]:
     """The core's registry imports."""
-    return [
+    from core.calendar_admin import calendar_importers
+
+    return calendar_importers() + [
         Importer(
             name="core.organisations",
             title=_l("Organisations"),

@@ -44,6 +44,11 @@ class FirefighterBenefitsModule(Module):
 
         return REPORTS
 
+    def importers(self):
+        from modules.firefighter_benefits.spreadsheets import registry_importers
+
+        return registry_importers()
+
     def due_items(self, user, today):
         from modules.firefighter_benefits.dashboard import due_items
 

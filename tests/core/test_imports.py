@@ -1,6 +1,7 @@
 """Registry imports on the portal: upload, check, preview, apply all or nothing."""
 
 import io
+from datetime import date
 import json
 from pathlib import Path
 
@@ -196,3 +197,70 @@ def test_the_stored_file_has_a_generated_name(app, client, db, officer):
 
     assert (folder / f"{token}.xlsx").read_bytes() == data
     assert details["file_name"] == "../../报表.xlsx"  # shown, never used as a path
+
+
+@pytest.fixture
+def calendar_keeper(city, create_user, login):
+    user = create_user(city["city"], ["core.calendar.edit"])
+    login(user)
+    return user
+
+
+def test_calendar_schedule_is_imported_after_a_preview_and_left_unconfirmed(
+    client, db, calendar_keeper
+):
+    from core import calendar
+    from core.models.calendar import CalendarYear
+
+    base = "/admin/imports/core-calendar"
+    data = workbook(
+        [
+            ["日期", "类型", "节日名称"],
+            ["2031-10-01", "节假日", "国庆节"],
+            ["2031-10-02", "holiday", "国庆节"],
+            ["2031-09-27", "调休上班", "国庆节"],
+        ]
+    )
+    token = token_of(
+        client.post(
+            f"{base}/",
+            data={"file": (io.BytesIO(data), "2031.xlsx")},
+            content_type="multipart/form-data",
+        )
+    )
+    client.post(f"{base}/{token}/check")
+    client.post(f"{base}/{token}/apply")
+
+    assert calendar.is_working_day(date(2031, 9, 27)).value  # a Saturday made up
+    assert not calendar.is_working_day(date(2031, 10, 1)).value
+    assert db.session.get(CalendarYear, 2031).confirmed is False
+
+
+def test_calendar_weekday_make_up_day_and_repeated_date_are_named(
+    client, db, calendar_keeper
+):
+    from core.models.calendar import CalendarYear
+
+    base = "/admin/imports/core-calendar"
+    data = workbook(
+        [
+            ["日期", "类型"],
+            ["2031-10-01", "节假日"],
+            ["2031-10-01", "节假日"],
+            ["2031-09-29", "调休上班"],
+            ["2031-13-01", "节假日"],
+        ]
+    )
+    token = token_of(
+        client.post(
+            f"{base}/",
+            data={"file": (io.BytesIO(data), "2031.xlsx")},
+            content_type="multipart/form-data",
+        )
+    )
+    client.post(f"{base}/{token}/check")
+    page = client.get(f"{base}/{token}").get_data(as_text=True)
+
+    for row in (3, 4, 5):
+        assert f"<td>第 {row} 行" in page
+    assert db.session.get(CalendarYear, 2031) is None
