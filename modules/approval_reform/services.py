@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 
-from core import calendar
+from core import calendar, mail
 from core.context import current_actor
 from core.dashboard import DueItem
 from core.directory import add_credit_record, credit_records_in_force
@@ -1357,6 +1357,7 @@ def escalate_key_projects(today: date) -> list[Escalation]:
         )
         db.session.add(escalation)
         created.append(escalation)
+        _mail_escalation(stage, escalation)
         log.warning(
             "%s escalated %s (%s, %s working days left) to the supervising office",
             _actor(),
@@ -1366,6 +1367,38 @@ def escalate_key_projects(today: date) -> list[Escalation]:
         )
     db.session.flush()
     return created
+
+
+def _mail_escalation(stage: Stage, escalation: Escalation) -> None:
+    """Queue the escalation to the supervising office's contact addresses."""
+    office = db.session.get(Department, escalation.supervising_department_id)
+    if office is None or not office.emails:
+        log.warning("the supervising office has no contact emails; dashboard only")
+        return
+    if escalation.kind == EscalationKind.OVERDUE:
+        subject = _(
+            "Key project stage overdue: %(project)s",
+            project=stage.project.name,
+        )
+    else:
+        subject = _(
+            "Key project stage near its time limit: %(project)s",
+            project=stage.project.name,
+        )
+    text = _(
+        "%(stage)s of %(project)s is due on %(deadline)s (%(days)s working days left).",
+        stage=str(stage),
+        project=stage.project.name,
+        deadline=escalation.deadline.isoformat(),
+        days=escalation.working_days_left,
+    )
+    mail.enqueue(
+        office.emails,
+        subject,
+        text,
+        department=office,
+        origin="approval_reform.escalations",
+    )
 
 
 def _url(project_id: int) -> str:

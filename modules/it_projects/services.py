@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core import calendar
+from core import calendar, mail
 from core.context import current_actor
 from core.errors import Conflict, InvalidInput, RuleViolation
 from core.extensions import db
@@ -868,6 +868,19 @@ def _remind(
             department=department, key=key, kind=kind, subject=subject, due_on=due_on
         )
     )
+    # The dashboard shows the reminder; departments with a contact address also
+    # get it by mail, queued in this transaction so it goes out once.
+    if department.emails:
+        mail.enqueue(
+            department.emails,
+            subject,
+            _(
+                "%(subject)s\n\nSee the IT projects pages of the portal.",
+                subject=subject,
+            ),
+            department=department,
+            origin=f"it_projects.{kind}",
+        )
     return True
 
 

@@ -476,3 +476,25 @@ def test_end_to_end_with_broken_commitment(
         date(2026, 12, 4),
     )
     assert services.side_clock(side, date(2026, 12, 4)).deadline == date(2026, 12, 9)
+
+
+def test_key_project_escalation_is_mailed_to_the_supervising_office(
+    db, create_project, create_item, staff, depts
+):
+    from core.models.scheduling import OutboxMessage
+
+    depts["spj"].contact_emails = "duban@zhuzhou.gov.cn"
+    db.session.commit()
+    create_item("E1", time_limit_working_days=5)
+    project = create_project()
+    services.make_key_project(staff["lusong"], project, "李代办")
+
+    services.escalate_key_projects(date(2026, 3, 6))
+    services.escalate_key_projects(date(2026, 3, 6))
+    db.session.commit()
+
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert len(messages) == 1
+    assert messages[0].recipients == "duban@zhuzhou.gov.cn"
+    assert project.name in messages[0].subject
+    assert messages[0].origin == "approval_reform.escalations"

@@ -619,3 +619,20 @@ def test_review_reminders_go_to_reviewers_near_the_limit(
     departments = {r.department_id for r in reminders(db, "review_due")}
     assert sent == 2
     assert departments == {bureaus["spj"].id, project.department_id}
+
+
+def test_call_reminders_are_mailed_to_departments_with_an_address(
+    db, city, bureaus, create_call
+):
+    from core.models.scheduling import OutboxMessage
+
+    city["lusong"].contact_emails = "xinxihua@lusong.gov.cn"
+    db.session.commit()
+    create_call()
+
+    services.send_call_reminders(date(2025, 8, 1))
+    services.send_call_reminders(date(2025, 8, 2))
+
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert [m.recipients for m in messages] == ["xinxihua@lusong.gov.cn"]
+    assert "2025-08-31" in messages[0].subject or "2025" in messages[0].subject
