@@ -140,7 +140,6 @@ def import_schedule(user, department_id, stream) -> int:
     errors = RowErrors(SCHEDULE_COLUMNS)
     rows = read_rows(stream, SCHEDULE_COLUMNS, errors)
     by_year: dict[int, list] = {}
-    seen: dict[date, int] = {}
     for index, (number, row) in enumerate(rows):
         if index % 1000 == 0:
             report("checking", index, len(rows))
@@ -166,9 +165,7 @@ def import_schedule(user, department_id, stream) -> int:
                 ),
             )
             continue
-        if day in seen:
-            errors.add(number, "day", _("The date repeats row %(row)s.", row=seen[day]))
-        seen.setdefault(day, number)
+        errors.unique(number, "day", day)
         if kind == DayKind.WORKDAY and day.weekday() < 5:
             errors.add(
                 number,

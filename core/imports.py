@@ -29,9 +29,12 @@ from flask import current_app
 from flask_babel import force_locale
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound, PortalError
+from core.extensions import db
 from core.i18n import _
+from core.models.departments import Department
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +100,18 @@ class RowErrors:
     def __init__(self, columns: list[Column]):
         self.by_key = {c.key: c for c in columns}
         self.items: list[tuple[int, str, str]] = []
+        self._first_rows: dict[str, dict] = {}
 
     def add(self, row: int, key: str, message: str) -> None:
         """Note a bad cell."""
         label = self.by_key[key].label if key in self.by_key else key
         self.items.append((row, str(label), str(message)))
+
+    def unique(self, row: int, key: str, value) -> None:
+        """Note a value that repeats an earlier row of the same column."""
+        first = self._first_rows.setdefault(key, {}).setdefault(value, row)
+        if first != row:
+            self.add(row, key, _("The value repeats row %(row)s.", row=first))
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -241,6 +251,35 @@ def read_rows(stream, columns: list[Column], errors: RowErrors) -> list[tuple]:
         raise InvalidInput({"file": [_("The file holds no rows.")]})
     _remember_preview(columns, result)
     return result
+
+
+def existing_values(column, values) -> set:
+    """Which of `values` the column holds already (asked 1,000 at a time)."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+
+    values = [v for v in values if v]
+    found = set()
+    for start in range(0, len(values), 1000):
+        found.update(
+            db.session.scalars(
+                select(column).where(column.in_(values[start : start + 1000]))
+            )
+        )
+    return found
+
+
+def departments_by_name(kinds=()) -> dict:
+    """Departments under their code and their name, as spreadsheets write them."""
+    statement = select(Department).order_by(Department.id)
+    if kinds:
+        statement = statement.where(Department.kind.in_(kinds))
+    found = {}
+    for department in db.session.scalars(statement):
+        found.setdefault(department.code, department)
+        found.setdefault(department.name, department)
+    return found
 
 
 # -- progress ------------------------------------------------------------------
@@ -393,8 +432,6 @@ def progress_of(user, token: str) -> dict:
 
 
 def _execute(user, importer: Importer, token: str, details: dict, commit: bool):
-    from core.extensions import db
-
     data, meta, progress = _paths(token)
     run = _Run(progress)
     reset = _current.set(run)
@@ -424,12 +461,18 @@ def _execute(user, importer: Importer, token: str, details: dict, commit: bool):
     return result
 
 
-def check_upload(user, token: str) -> dict:
-    """Run the import without keeping anything; store and return what it found."""
-    details = load_upload(user, token)
+def _importer_of(user, details: dict) -> Importer:
+    # The permission is asked again: it may have been withdrawn since the upload.
     importer = importers().get(details["importer"])
     if importer is None or not user.can(importer.permission):
         raise NotFound(_("No such upload."))
+    return importer
+
+
+def check_upload(user, token: str) -> dict:
+    """Run the import without keeping anything; store and return what it found."""
+    details = load_upload(user, token)
+    importer = _importer_of(user, details)
     result = _execute(user, importer, token, details, commit=False)
     details["result"] = result
     _data, meta, _progress = _paths(token)
@@ -440,9 +483,7 @@ def check_upload(user, token: str) -> dict:
 def apply_upload(user, token: str) -> dict:
     """Import every row for real, all or nothing, then forget the upload."""
     details = load_upload(user, token)
-    importer = importers().get(details["importer"])
-    if importer is None or not user.can(importer.permission):
-        raise NotFound(_("No such upload."))
+    importer = _importer_of(user, details)
     result = _execute(user, importer, token, details, commit=True)
     if result["ok"]:
         log.info(

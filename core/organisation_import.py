@@ -2,14 +2,20 @@
 
 import logging
 
-from sqlalchemy import select
-
 from core.errors import InvalidInput
 from core.extensions import db
 from core.i18n import _, _l
-from core.imports import Column, Importer, RowErrors, parse_date, read_rows, report
+from core.imports import (
+    Column,
+    Importer,
+    RowErrors,
+    departments_by_name,
+    existing_values,
+    parse_date,
+    read_rows,
+    report,
+)
 from core.models import DepartmentKind
-from core.models.departments import Department
 from core.models.organisations import Organisation
 from core.scoping import can_own
 from core.validators import validate_uscc
@@ -28,36 +34,11 @@ COLUMNS = [
 LIMITS = {"name": 200, "address": 300, "industry": 120, "legal_representative": 60}
 
 
-def _counties() -> dict[str, Department]:
-    counties = {}
-    statement = select(Department).where(
-        Department.kind.in_((DepartmentKind.COUNTY, DepartmentKind.CITY))
-    )
-    for department in db.session.scalars(statement):
-        counties.setdefault(department.code, department)
-        counties.setdefault(department.name, department)
-    return counties
-
-
-def _existing(codes: list[str]) -> set[str]:
-    taken = set()
-    for start in range(0, len(codes), 1000):
-        taken.update(
-            db.session.scalars(
-                select(Organisation.uscc).where(
-                    Organisation.uscc.in_(codes[start : start + 1000])
-                )
-            )
-        )
-    return taken
-
-
 def import_organisations(user, department_id, stream) -> int:
     """Add organisations from XLSX, each in a county the user may file for."""
     errors = RowErrors(COLUMNS)
     rows = read_rows(stream, COLUMNS, errors)
-    counties = _counties()
-    seen: dict[str, int] = {}
+    counties = departments_by_name((DepartmentKind.COUNTY, DepartmentKind.CITY))
     clean = []
     for index, (number, row) in enumerate(rows):
         if index % 1000 == 0:
@@ -73,11 +54,7 @@ def import_organisations(user, department_id, stream) -> int:
         except InvalidInput as error:
             errors.add(number, "uscc", error.errors["uscc"][0])
         else:
-            if uscc in seen:
-                errors.add(
-                    number, "uscc", _("The code repeats row %(row)s.", row=seen[uscc])
-                )
-            seen.setdefault(uscc, number)
+            errors.unique(number, "uscc", uscc)
         county = counties.get(row.get("county", ""))
         if county is None:
             errors.add(
@@ -106,7 +83,7 @@ def import_organisations(user, department_id, stream) -> int:
                 )
         clean.append((number, row, uscc, county, founded_on))
 
-    taken = _existing([uscc for _n, _r, uscc, _c, _f in clean if uscc])
+    taken = existing_values(Organisation.uscc, [uscc for _n, _r, uscc, _c, _f in clean])
     for number, _row, uscc, _county, _founded in clean:
         if uscc in taken:
             errors.add(

@@ -14,8 +14,15 @@ from sqlalchemy import select
 from core.errors import InvalidInput
 from core.extensions import db
 from core.i18n import _, _l
-from core.imports import Column, Importer, RowErrors, read_rows, report
-from core.models.departments import Department
+from core.imports import (
+    Column,
+    Importer,
+    RowErrors,
+    departments_by_name,
+    existing_values,
+    read_rows,
+    report,
+)
 from core.models.organisations import Organisation
 from core.scoping import scope
 from core.validators import validate_uscc
@@ -61,21 +68,12 @@ def _risk(value: str) -> RiskLevel | None:
     return None
 
 
-def _counties() -> dict[str, Department]:
-    counties = {}
-    for department in db.session.scalars(select(Department)):
-        counties.setdefault(department.code, department)
-        counties.setdefault(department.name, department)
-    return counties
-
-
 def import_targets(user, department_id: int, stream) -> int:
     """Import targets into a department's registry; all rows or none."""
     department = _department(user, department_id)
     errors = RowErrors(TARGET_COLUMNS)
     rows = read_rows(stream, TARGET_COLUMNS, errors)
-    counties = _counties()
-    seen: dict[str, int] = {}
+    counties = departments_by_name()
     clean = []
     for index, (number, row) in enumerate(rows):
         if index % 1000 == 0:
@@ -91,13 +89,7 @@ def import_targets(user, department_id: int, stream) -> int:
             except InvalidInput as error:
                 errors.add(number, "uscc", error.errors["uscc"][0])
             else:
-                if uscc in seen:
-                    errors.add(
-                        number,
-                        "uscc",
-                        _("The code repeats row %(row)s.", row=seen[uscc]),
-                    )
-                seen.setdefault(uscc, number)
+                errors.unique(number, "uscc", uscc)
         county = counties.get(row.get("county", ""))
         if county is None:
             errors.add(
@@ -151,17 +143,9 @@ def import_inspectors(user, department_id: int, stream) -> int:
     department = _department(user, department_id)
     errors = RowErrors(INSPECTOR_COLUMNS)
     rows = read_rows(stream, INSPECTOR_COLUMNS, errors)
-    numbers = [r.get("certificate_no", "") for _, r in rows]
-    taken = set()
-    for start in range(0, len(numbers), 1000):
-        taken.update(
-            db.session.scalars(
-                select(Inspector.certificate_no).where(
-                    Inspector.certificate_no.in_(numbers[start : start + 1000])
-                )
-            )
-        )
-    seen: dict[str, int] = {}
+    taken = existing_values(
+        Inspector.certificate_no, [r.get("certificate_no", "") for _, r in rows]
+    )
     clean = []
     for index, (number, row) in enumerate(rows):
         if index % 1000 == 0:
@@ -177,13 +161,8 @@ def import_inspectors(user, department_id: int, stream) -> int:
                 "certificate_no",
                 _("An inspector with certificate %(no)s exists.", no=certificate),
             )
-        elif certificate in seen:
-            errors.add(
-                number,
-                "certificate_no",
-                _("The number repeats row %(row)s.", row=seen[certificate]),
-            )
-        seen.setdefault(certificate, number)
+        else:
+            errors.unique(number, "certificate_no", certificate)
         active = row.get("is_active", "").lower()
         if active and active not in YES | NO:
             errors.add(number, "is_active", _("Write yes or no."))

@@ -8,14 +8,21 @@ imports nothing; the report names every bad cell by row and column.
 import logging
 
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from core import scoping
 from core.errors import InvalidInput
 from core.extensions import db
 from core.i18n import _, _l
-from core.imports import Column, Importer, RowErrors, parse_date, read_rows, report
-from core.models.departments import Department
+from core.imports import (
+    Column,
+    Importer,
+    RowErrors,
+    departments_by_name,
+    existing_values,
+    parse_date,
+    read_rows,
+    report,
+)
 from core.timeutil import today_local
 from core.validators import (
     birth_date_of,
@@ -53,30 +60,9 @@ def _categories() -> dict[str, Category]:
     return names
 
 
-def _departments() -> dict[str, Department]:
-    found = {}
-    for department in db.session.scalars(select(Department)):
-        found.setdefault(department.code, department)
-        found.setdefault(department.name, department)
-    return found
-
-
-def _registered(numbers: list[str]) -> set[str]:
-    taken = set()
-    for start in range(0, len(numbers), 1000):
-        taken.update(
-            db.session.scalars(
-                select(Firefighter.resident_id).where(
-                    Firefighter.resident_id.in_(numbers[start : start + 1000])
-                )
-            )
-        )
-    return taken
-
-
 def _check_row(number, row, user, today, lookups, errors):
     """One row's values, or None where a cell is bad (noted in `errors`)."""
-    categories, departments, seen = lookups
+    categories, departments = lookups
     for key, limit in LIMITS.items():
         if len(row.get(key, "")) > limit:
             errors.add(number, key, _("At most %(n)s characters.", n=limit))
@@ -89,13 +75,7 @@ def _check_row(number, row, user, today, lookups, errors):
     except InvalidInput as error:
         errors.add(number, "resident_id", error.errors["resident_id"][0])
     else:
-        if resident_id in seen:
-            errors.add(
-                number,
-                "resident_id",
-                _("The resident ID repeats row %(row)s.", row=seen[resident_id]),
-            )
-        seen.setdefault(resident_id, number)
+        errors.unique(number, "resident_id", resident_id)
 
     category = categories.get(row.get("category", ""))
     if category is None:
@@ -177,7 +157,7 @@ def import_firefighters(user, department_id, stream) -> int:
     errors = RowErrors(COLUMNS)
     rows = read_rows(stream, COLUMNS, errors)
     today = today_local()
-    lookups = (_categories(), _departments(), {})
+    lookups = (_categories(), departments_by_name())
     checked = []
     for index, (number, row) in enumerate(rows):
         if index % 1000 == 0:
@@ -186,7 +166,9 @@ def import_firefighters(user, department_id, stream) -> int:
             (number, row, _check_row(number, row, user, today, lookups, errors))
         )
 
-    taken = _registered([values[0] for _n, _r, values in checked if values[0]])
+    taken = existing_values(
+        Firefighter.resident_id, [values[0] for _n, _r, values in checked]
+    )
     for number, _row, values in checked:
         if values[0] in taken:
             errors.add(
