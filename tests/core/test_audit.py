@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, delete, select, text, update
@@ -114,6 +115,121 @@ def test_confidential_read_is_logged(db, city, create_organisation):
 
     entry = entries(db)[-1]
     assert (entry.action, entry.actor_name) == ("read", "reviewer")
+
+
+def _organisation(county, n, **extra):
+    body = f"9143029{n:010d}"[:17]
+    return Organisation(
+        name=f"批量企业{n}",
+        uscc=body + uscc.calc_check_digit(body),
+        county_id=county.id,
+        **extra,
+    )
+
+
+def test_one_flush_writes_a_linked_run_of_entries(db, city, create_organisation):
+    kept = create_organisation(city["lusong"], name="保留")
+    gone = create_organisation(city["lusong"], name="删除")
+    head = entries(db)[-1]
+
+    db.session.add_all([_organisation(city["lusong"], n) for n in range(3)])
+    kept.name = "保留改名"
+    db.session.delete(gone)
+    db.session.commit()
+
+    run = [e for e in entries(db) if e.seq > head.seq]
+    assert [e.action for e in run] == ["insert"] * 3 + ["update", "delete"]
+    assert [e.seq for e in run] == list(range(head.seq + 1, head.seq + 6))
+    assert [e.prev_hash for e in run] == [head.hash] + [e.hash for e in run[:-1]]
+    assert json.loads(run[3].changes)["name"] == ["保留", "保留改名"]
+    assert json.loads(run[4].changes)["name"] == "删除"
+    assert audit.verify_chain().intact
+
+
+def test_several_flushes_in_one_transaction_chain_on(db, city, create_organisation):
+    organisation = create_organisation(city["lusong"])
+    before = len(entries(db))
+
+    organisation.industry = "第一次"
+    db.session.flush()
+    organisation.industry = "第二次"
+    db.session.flush()
+    db.session.add(_organisation(city["hetang"], 1))
+    db.session.commit()
+
+    assert len(entries(db)) == before + 3
+    assert audit.verify_chain().intact
+
+
+def test_rolled_back_bulk_update_leaves_no_entry(db, city, create_organisation):
+    create_organisation(city["lusong"], industry="陶瓷")
+    before = len(entries(db))
+
+    db.session.execute(
+        update(Organisation).where(Organisation.industry == "陶瓷").values(industry="x")
+    )
+    db.session.rollback()
+
+    assert len(entries(db)) == before
+
+
+def test_awkward_text_hashes_as_verify_expects(db, city):
+    actor = Actor(
+        kind="user",
+        id="42",
+        name='王"五\\ \n\t\x01 ☃',
+        request_id="r-1",
+        client_addr="::1",
+    )
+    with acting_as(actor):
+        db.session.add(
+            _organisation(city["lusong"], 7, address='"引号" \\ 反斜杠\n换行\x7f')
+        )
+        db.session.commit()
+
+    entry = entries(db, "core_organisations")[-1]
+    fields = {k: getattr(entry, k) for k in audit.HASHED_FIELDS}
+    fields["created_at"] = entry.created_at.isoformat()
+    assert entry.actor_name == actor.name
+    assert json.loads(entry.changes)["address"] == '"引号" \\ 反斜杠\n换行\x7f'
+    assert audit.entry_hash(fields) == entry.hash
+    assert audit.verify_chain().intact
+
+
+def test_deleted_row_is_logged_whole_and_masked(db, city, create_user):
+    user = create_user(city["city"])
+    db.session.delete(user)
+    db.session.commit()
+
+    logged = {
+        e.action: json.loads(e.changes)
+        for e in entries(db, "core_users")
+        if e.action in ("insert", "delete")
+    }
+    assert logged["insert"]["password_hash"] == audit.MASK
+    assert logged["delete"]["password_hash"] == audit.MASK
+    assert logged["delete"]["id"] == logged["insert"]["id"]
+
+
+def test_entry_time_is_stored_as_the_orm_stores_it(db, city, monkeypatch):
+    # A whole second is where a driver's own datetime format would differ.
+    moment = datetime(2026, 6, 15, 8, 30, tzinfo=UTC)
+    monkeypatch.setattr(audit, "utcnow", lambda: moment)
+
+    db.session.add(_organisation(city["lusong"], 8))
+    db.session.commit()
+
+    entry = entries(db, "core_organisations")[-1]
+    stored = db.session.scalar(
+        select(text("created_at"))
+        .select_from(AuditEntry)
+        .where(AuditEntry.seq == entry.seq)
+    )
+    assert entry.created_at == moment
+    assert str(stored).startswith("2026-06-15 08:30:00")
+    if not is_postgres():
+        assert stored == "2026-06-15 08:30:00.000000"
+    assert audit.verify_chain().intact
 
 
 def test_chain_is_intact_after_changes(db, city, create_organisation):
