@@ -5,7 +5,11 @@ reports with a schedule (daily, every working day, weekly, monthly, quarterly,
 yearly, or a cron expression), a format (XLSX, CSV or HTML) and recipients.
 The delivery job builds each due subscription with the subscribing
 department's own scope and queues the result in the mail outbox; one report
-that fails is recorded and does not hold up the others.
+that fails is recorded and does not hold up the others. Subscriptions to the
+same report for the same department and period share one build and one
+rendering per format, and deliveries are written in batches, one transaction
+each (REPORT_DELIVERY_BATCH, 50 by default), after everything of the batch was
+built: report builders only read.
 
 The period a delivery covers runs from the previous occurrence's date up to
 the day before this occurrence: a monthly report sent on 1 October covers
@@ -29,6 +33,7 @@ from flask_babel import force_locale
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
 
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
@@ -82,7 +87,11 @@ class ReportParams:
 
 @dataclass(frozen=True)
 class Report:
-    """A report a department can subscribe to."""
+    """A report a department can subscribe to.
+
+    `build` only reads: during a delivery pass it runs before anything of its
+    batch is written, and its table may serve several subscriptions.
+    """
 
     id: str
     title: object
@@ -116,7 +125,7 @@ FAILED = "failed"
 
 def _credit_records(params: ReportParams) -> ReportTable:
     """Credit records filed in the period by the department and those below it."""
-    from core.models.organisations import CreditRecord
+    from core.models.organisations import CreditRecord, Organisation
 
     kinds = {
         "red_list": _("Red list"),
@@ -124,23 +133,45 @@ def _credit_records(params: ReportParams) -> ReportTable:
         "penalty": _("Penalty"),
         "broken_commitment": _("Broken commitment"),
     }
+    # Plain columns with the names joined in: one query, no entity per row.
+    # The recording department is aliased so that the scope's subquery on the
+    # departments table stays uncorrelated.
+    recorder = aliased(Department)
     statement = params.scope(
-        select(CreditRecord)
+        select(
+            CreditRecord.recorded_on,
+            Organisation.name,
+            Organisation.uscc,
+            CreditRecord.kind,
+            CreditRecord.summary,
+            recorder.name,
+            CreditRecord.expires_on,
+        )
+        .join(Organisation, CreditRecord.organisation_id == Organisation.id)
+        .join(recorder, CreditRecord.department_id == recorder.id)
         .where(CreditRecord.recorded_on.between(params.period_start, params.period_end))
         .order_by(CreditRecord.recorded_on, CreditRecord.id),
         CreditRecord,
     )
     rows = [
         {
-            "recorded_on": record.recorded_on,
-            "organisation": record.organisation.name,
-            "uscc": record.organisation.uscc,
-            "kind": kinds.get(record.kind.value, record.kind.value),
-            "summary": record.summary,
-            "department": record.department.name,
-            "expires_on": record.expires_on,
+            "recorded_on": recorded_on,
+            "organisation": organisation,
+            "uscc": uscc,
+            "kind": kinds.get(kind.value, kind.value),
+            "summary": summary,
+            "department": department,
+            "expires_on": expires_on,
         }
-        for record in db.session.scalars(statement)
+        for (
+            recorded_on,
+            organisation,
+            uscc,
+            kind,
+            summary,
+            department,
+            expires_on,
+        ) in db.session.execute(statement)
     ]
     return ReportTable(
         columns=[
@@ -218,6 +249,8 @@ def cell_text(value) -> str:
 
 def display_width(text: str) -> int:
     """Width of text in spreadsheet columns: Chinese characters count double."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -248,40 +281,17 @@ def title_line(report: Report, params: ReportParams) -> str:
 
 def render_xlsx(report: Report, table: ReportTable, params: ReportParams) -> bytes:
     """The table as an XLSX workbook: a title row, a header row, then the rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from core.exports import table_workbook
 
-    workbook = Workbook(write_only=True)
     sheet_name = re.sub(r"[\[\]:*?/\\]", " ", str(report.title))[:31] or "report"
-    sheet = workbook.create_sheet(title=sheet_name)
-    for number, width in enumerate(column_widths(table), start=1):
-        sheet.column_dimensions[get_column_letter(number)].width = width
-    sheet.freeze_panes = "A3"
-
-    title = WriteOnlyCell(sheet, value=title_line(report, params))
-    title.font = Font(bold=True, size=13)
-    sheet.append([title])
-
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    headers = []
-    for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=str(column.label))
-        cell.font = header_font
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center")
-        headers.append(cell)
-    sheet.append(headers)
-
     keys = [column.key for column in table.columns]
-    for row in table.rows:
-        sheet.append([cell_value(row.get(key)) for key in keys])
-
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue()
+    return table_workbook(
+        sheet_name,
+        title_line(report, params),
+        [str(column.label) for column in table.columns],
+        ([cell_value(row.get(key)) for key in keys] for row in table.rows),
+        column_widths(table),
+    )
 
 
 def render_csv(table: ReportTable) -> bytes:
@@ -559,77 +569,6 @@ def build(subscription: ReportSubscription, period: tuple[date, date]):
     return report, params, report.build(params)
 
 
-def deliver(
-    subscription: ReportSubscription, due_at: datetime, period=None
-) -> ReportDelivery:
-    """Build, render and queue one occurrence in the current transaction."""
-    from core.mail import Attachment, enqueue
-
-    period = period or period_for(subscription, due_at)
-    with force_locale(REPORT_LOCALE):
-        report, params, table = build(subscription, period)
-        delivery = ReportDelivery(
-            subscription_id=subscription.id,
-            due_at=due_at,
-            period_start=period[0],
-            period_end=period[1],
-            rows=len(table.rows),
-        )
-        if table.is_empty and not subscription.send_when_empty:
-            delivery.outcome = EMPTY
-            db.session.add(delivery)
-            db.session.flush()
-            return delivery
-
-        title = title_line(report, params)
-        fmt = subscription.format
-        attachments = []
-        if fmt == "xlsx":
-            data = render_xlsx(report, table, params)
-        elif fmt == "csv":
-            data = render_csv(table)
-        else:
-            data = None
-        if data is not None:
-            attachments.append(
-                Attachment(
-                    attachment_name(report, params, fmt), CONTENT_TYPES[fmt], data
-                )
-            )
-        if fmt == "html":
-            html = render_html(report, table, params)
-            text = "\n".join(
-                [title, "\t".join(str(c.label) for c in table.columns)]
-                + [
-                    "\t".join(cell_text(row.get(c.key)) for c in table.columns)
-                    for row in table.rows
-                ]
-            )
-        else:
-            summary = _(
-                "%(title)s: %(rows)s row(s), attached as %(format)s.",
-                title=title,
-                rows=len(table.rows),
-                format=FORMATS[fmt],
-            )
-            html = f"<p>{escape(summary)}</p>"
-            text = summary
-        message = enqueue(
-            recipients_of(subscription),
-            title,
-            text,
-            html=html,
-            attachments=attachments,
-            department=subscription.department,
-            origin=f"subscription:{subscription.id}",
-        )
-        delivery.outcome = QUEUED
-        delivery.outbox_id = message.id
-    db.session.add(delivery)
-    db.session.flush()
-    return delivery
-
-
 @dataclass
 class DeliveryResult:
     """What one pass over the subscriptions did."""
@@ -643,62 +582,297 @@ class DeliveryFailed(Exception):
     """Some deliveries failed; the others went out. The message names them."""
 
 
-def _record_failure(subscription_id: int, due_at: datetime, period, error: str):
-    subscription = db.session.get(ReportSubscription, subscription_id)
-    db.session.add(
-        ReportDelivery(
-            subscription_id=subscription_id,
-            due_at=due_at,
-            period_start=period[0],
-            period_end=period[1],
-            outcome=FAILED,
-            error=error[-4000:],
+@dataclass
+class _Occurrence:
+    """One occurrence of a subscription: built and rendered first, written after.
+
+    What it holds is plain data (the message's text and files), so it can be
+    written again in a transaction of its own when a batch is rolled back.
+    """
+
+    subscription_id: int
+    due_at: datetime
+    period: tuple[date, date]
+    key: tuple = ()
+    label: str = ""
+    outcome: str = ""
+    rows: int = 0
+    content: dict | None = None
+    error: str = ""
+    # False when even the failure could not be written.
+    recorded: bool = True
+
+    def fail(self, error: Exception) -> None:
+        """Record an error: the occurrence is written as failed."""
+        self.outcome = FAILED
+        self.rows = 0
+        self.content = None
+        self.error = f"{type(error).__name__}: {error}"[-4000:]
+
+    def problem(self) -> str:
+        """How a failed occurrence is named in DeliveryFailed."""
+        if self.recorded:
+            return f"{self.label}: {self.error}"
+        return f"#{self.subscription_id}: {self.error}"
+
+
+class _Renderings:
+    """Tables and rendered messages shared within one delivery pass.
+
+    Subscriptions to the same report for the same department and period (with
+    other recipients or in another format) share one build, and one rendering
+    per format. An entry is kept only while a later occurrence still needs it,
+    so a pass over many departments never holds every department's files.
+    """
+
+    def __init__(self, keys=()):
+        self.reports = all_reports()
+        self.uses: dict[tuple, int] = {}
+        for key in keys:
+            self.uses[key] = self.uses.get(key, 0) + 1
+        self.tables: dict[tuple, ReportTable] = {}
+        self.contents: dict[tuple, dict] = {}
+
+    def report(self, report_id: str) -> Report:
+        """A report by id, or NotFound."""
+        report = self.reports.get(report_id)
+        if report is None:
+            raise NotFound(_("There is no report “%(report)s”.", report=report_id))
+        return report
+
+    def table(self, key: tuple, report: Report, params: ReportParams) -> ReportTable:
+        """The report's table for the key, built once while it is needed."""
+        table = self.tables.get(key)
+        if table is None:
+            table = report.build(params)
+            if self.uses.get(key, 0) > 1:
+                self.tables[key] = table
+        return table
+
+    def content(self, key: tuple, fmt: str, render: Callable[[], dict]) -> dict:
+        """The rendered message for the key and format, rendered once."""
+        content = self.contents.get((key, fmt))
+        if content is None:
+            content = render()
+            if self.uses.get(key, 0) > 1:
+                self.contents[(key, fmt)] = content
+        return content
+
+    def done(self, key: tuple) -> None:
+        """One occurrence of the key is prepared: drop what no other needs."""
+        left = self.uses.get(key, 0) - 1
+        self.uses[key] = left
+        if left <= 0:
+            self.tables.pop(key, None)
+            for fmt in FORMATS:
+                self.contents.pop((key, fmt), None)
+
+
+def _occurrence_key(subscription: ReportSubscription, period) -> tuple:
+    return (subscription.report_id, subscription.department_id, *period)
+
+
+def _render(report: Report, table: ReportTable, params: ReportParams, fmt: str):
+    """The subject, bodies and files of a report's message (no recipients)."""
+    from core.mail import Attachment
+
+    title = title_line(report, params)
+    attachments = []
+    if fmt == "xlsx":
+        data = render_xlsx(report, table, params)
+    elif fmt == "csv":
+        data = render_csv(table)
+    else:
+        data = None
+    if data is not None:
+        attachments.append(
+            Attachment(attachment_name(report, params, fmt), CONTENT_TYPES[fmt], data)
         )
+    if fmt == "html":
+        html = render_html(report, table, params)
+        text = "\n".join(
+            [title, "\t".join(str(c.label) for c in table.columns)]
+            + [
+                "\t".join(cell_text(row.get(c.key)) for c in table.columns)
+                for row in table.rows
+            ]
+        )
+    else:
+        summary = _(
+            "%(title)s: %(rows)s row(s), attached as %(format)s.",
+            title=title,
+            rows=len(table.rows),
+            format=FORMATS[fmt],
+        )
+        html = f"<p>{escape(summary)}</p>"
+        text = summary
+    return {"subject": title, "text": text, "html": html, "attachments": attachments}
+
+
+def _prepare(
+    subscription: ReportSubscription, occurrence: _Occurrence, renderings: _Renderings
+) -> None:
+    """Build and render an occurrence, writing nothing; errors raise.
+
+    Runs under the report locale (the caller's force_locale).
+    """
+    from core.mail import checked_recipients
+
+    report = renderings.report(subscription.report_id)
+    params = ReportParams(subscription.department, *occurrence.period)
+    key = occurrence.key or _occurrence_key(subscription, occurrence.period)
+    table = renderings.table(key, report, params)
+    occurrence.rows = len(table.rows)
+    if table.is_empty and not subscription.send_when_empty:
+        occurrence.outcome = EMPTY
+        return
+    fmt = subscription.format
+    content = renderings.content(key, fmt, lambda: _render(report, table, params, fmt))
+    occurrence.content = {
+        **content,
+        "recipients": checked_recipients(
+            recipients_of(subscription), content["subject"]
+        ),
+        "department": subscription.department,
+        "origin": f"subscription:{subscription.id}",
+    }
+    occurrence.outcome = QUEUED
+
+
+def _write(
+    occurrences: list[_Occurrence],
+    subscriptions: dict[int, ReportSubscription] | None = None,
+) -> list[ReportDelivery]:
+    """Queue the messages and add the delivery rows of prepared occurrences: one
+    flush for the messages, one for the rest; the caller commits.
+
+    With `subscriptions` (by id), each moves on to its next occurrence.
+    """
+    from core.mail import add_messages, new_message
+    from core.scheduler import next_after
+
+    messages = {}
+    for occurrence in occurrences:
+        if occurrence.outcome == QUEUED:
+            content = occurrence.content
+            messages[id(occurrence)] = new_message(
+                content["recipients"],
+                content["subject"],
+                content["text"],
+                html=content["html"],
+                attachments=content["attachments"],
+                department=content["department"],
+                origin=content["origin"],
+            )
+    if messages:
+        add_messages(list(messages.values()))
+    deliveries = []
+    for occurrence in occurrences:
+        message = messages.get(id(occurrence))
+        deliveries.append(
+            ReportDelivery(
+                subscription_id=occurrence.subscription_id,
+                due_at=occurrence.due_at,
+                period_start=occurrence.period[0],
+                period_end=occurrence.period[1],
+                rows=occurrence.rows,
+                outcome=occurrence.outcome,
+                error=occurrence.error,
+                outbox_id=message.id if message is not None else None,
+            )
+        )
+        if subscriptions is not None:
+            subscription = subscriptions[occurrence.subscription_id]
+            subscription.last_due_at = occurrence.due_at
+            subscription.next_due_at = next_after(
+                subscription_trigger(subscription), occurrence.due_at
+            )
+            subscription.last_error = occurrence.error
+    db.session.add_all(deliveries)
+    db.session.flush()
+    return deliveries
+
+
+def deliver(
+    subscription: ReportSubscription, due_at: datetime, period=None
+) -> ReportDelivery:
+    """Build, render and queue one occurrence in the current transaction."""
+    occurrence = _Occurrence(
+        subscription.id, due_at, period or period_for(subscription, due_at)
     )
-    subscription.last_error = error[-4000:]
-    db.session.commit()
+    with force_locale(REPORT_LOCALE):
+        _prepare(subscription, occurrence, _Renderings())
+    (delivery,) = _write([occurrence])
+    return delivery
 
 
-def deliver_one(subscription_id: int, due_at: datetime) -> str:
-    """Deliver one occurrence in its own transaction; returns its outcome.
+def _prepare_or_fail(
+    subscription: ReportSubscription, occurrence: _Occurrence, renderings: _Renderings
+) -> bool:
+    """Prepare an occurrence; an error is logged and recorded on it, and the
+    session rolled back (its transaction may be unusable after the error).
+    Returns whether it was prepared."""
+    try:
+        _prepare(subscription, occurrence, renderings)
+        return True
+    except Exception as error:  # noqa: BLE001 - recorded, the rest go on
+        db.session.rollback()
+        log.exception(
+            "subscription %s at %s failed",
+            occurrence.subscription_id,
+            occurrence.due_at,
+        )
+        occurrence.fail(error)
+        return False
+
+
+def _write_alone(occurrence: _Occurrence) -> str:
+    """Write one prepared occurrence in its own transaction; returns its outcome.
 
     The delivery row is unique on (subscription, occurrence) and is written in
     the same transaction as the outbox message, so two processes can never
     queue the same occurrence twice. A failure rolls back everything of this
     delivery, is recorded, and moves the subscription on to its next occurrence.
     """
-    from core.scheduler import next_after
-
-    subscription = db.session.get(ReportSubscription, subscription_id)
-    period = period_for(subscription, due_at)
+    subscription_id = occurrence.subscription_id
     try:
-        delivery = deliver(subscription, due_at, period)
-        subscription.last_due_at = due_at
-        subscription.next_due_at = next_after(
-            subscription_trigger(subscription), due_at
-        )
-        subscription.last_error = ""
+        subscription = db.session.get(ReportSubscription, subscription_id)
+        _write([occurrence], {subscription_id: subscription})
         db.session.commit()
-        return delivery.outcome
+        return occurrence.outcome
     except IntegrityError:
         db.session.rollback()
-        if _delivered(subscription_id, due_at):
+        if _delivered(subscription_id, occurrence.due_at):
             log.info(
-                "subscription %s at %s went out elsewhere", subscription_id, due_at
+                "subscription %s at %s went out elsewhere",
+                subscription_id,
+                occurrence.due_at,
             )
             return "elsewhere"
         raise
     except Exception as error:
         db.session.rollback()
-        text = f"{type(error).__name__}: {error}"
-        log.exception("subscription %s at %s failed", subscription_id, due_at)
-        subscription = db.session.get(ReportSubscription, subscription_id)
-        subscription.last_due_at = due_at
-        subscription.next_due_at = next_after(
-            subscription_trigger(subscription), due_at
+        log.exception(
+            "subscription %s at %s failed", subscription_id, occurrence.due_at
         )
-        _record_failure(subscription_id, due_at, period, text)
+        occurrence.fail(error)
+        subscription = db.session.get(ReportSubscription, subscription_id)
+        _write([occurrence], {subscription_id: subscription})
+        db.session.commit()
         return FAILED
+
+
+def deliver_one(subscription_id: int, due_at: datetime) -> str:
+    """Deliver one occurrence in its own transaction and return its outcome.
+
+    The outcome is queued, empty, failed, or "elsewhere" when another process
+    delivered the occurrence.
+    """
+    subscription = db.session.get(ReportSubscription, subscription_id)
+    occurrence = _Occurrence(subscription_id, due_at, period_for(subscription, due_at))
+    with force_locale(REPORT_LOCALE):
+        _prepare_or_fail(subscription, occurrence, _Renderings())
+    return _write_alone(occurrence)
 
 
 def _delivered(subscription_id: int, due_at: datetime) -> bool:
@@ -713,46 +887,122 @@ def _delivered(subscription_id: int, due_at: datetime) -> bool:
     )
 
 
+def _subscriptions(ids) -> dict[int, ReportSubscription]:
+    """Subscriptions with their departments, in one query."""
+    return {
+        subscription.id: subscription
+        for subscription in db.session.scalars(
+            select(ReportSubscription)
+            .options(joinedload(ReportSubscription.department))
+            .where(ReportSubscription.id.in_(ids))
+        )
+    }
+
+
+def _deliver_batch(occurrences: list[_Occurrence], renderings: _Renderings) -> None:
+    """Prepare occurrences, then write them all in one transaction; each ends
+    with its outcome set.
+
+    Building and rendering write nothing, so the transaction that writes is
+    short and holds its locks (the audit chain's head among them) only for
+    the inserts. When the batch cannot be written (another process delivered
+    one of its occurrences, say), it is rolled back and each occurrence is
+    written in a transaction of its own.
+    """
+    ids = [occurrence.subscription_id for occurrence in occurrences]
+    subscriptions = _subscriptions(ids)
+    intact = True
+    with force_locale(REPORT_LOCALE):
+        for occurrence in occurrences:
+            subscription = subscriptions[occurrence.subscription_id]
+            intact &= _prepare_or_fail(subscription, occurrence, renderings)
+            renderings.done(occurrence.key)
+    try:
+        if not intact:
+            # The rollback after an error expired the rows: load them at once.
+            subscriptions = _subscriptions(ids)
+        _write(occurrences, subscriptions)
+        db.session.commit()
+        return
+    except Exception as error:  # noqa: BLE001 - each is written again on its own
+        db.session.rollback()
+        log.warning(
+            "a batch of %s deliveries could not be written at once (%s); "
+            "writing them one by one",
+            len(occurrences),
+            type(error).__name__,
+        )
+    for occurrence in occurrences:
+        try:
+            occurrence.outcome = _write_alone(occurrence)
+        except Exception as error:  # noqa: BLE001 - recorded, the rest go on
+            db.session.rollback()
+            log.exception(
+                "subscription %s could not be delivered", occurrence.subscription_id
+            )
+            occurrence.outcome, occurrence.error = FAILED, str(error)
+            occurrence.recorded = False
+
+
 def deliver_due(now: datetime | None = None) -> DeliveryResult:
     """Deliver every active subscription that is due (the newest missed occurrence
-    once, after downtime); raise DeliveryFailed naming those that failed."""
-    from core.scheduler import latest_due
+    once, after downtime); raise DeliveryFailed naming those that failed.
+
+    Occurrences are prepared and written REPORT_DELIVERY_BATCH at a time, each
+    batch in one transaction.
+    """
+    from core.scheduler import latest_due, setting
 
     now = now or utcnow()
-    due = db.session.execute(
-        select(ReportSubscription.id, ReportSubscription.next_due_at)
+    due = db.session.scalars(
+        select(ReportSubscription)
+        .options(joinedload(ReportSubscription.department))
         .where(
             ReportSubscription.is_active.is_(True),
             ReportSubscription.next_due_at <= now,
         )
         .order_by(ReportSubscription.next_due_at, ReportSubscription.id)
     ).all()
-    db.session.commit()
     result = DeliveryResult()
-    for subscription_id, next_due_at in due:
-        subscription = db.session.get(ReportSubscription, subscription_id)
+    occurrences = []
+    for subscription in due:
+        subscription_id, next_due_at = subscription.id, subscription.next_due_at
         try:
             trigger = subscription_trigger(subscription)
             occurrence = latest_due(
                 trigger, next_due_at - timedelta(microseconds=1), now
             )
-            outcome = deliver_one(subscription_id, occurrence or next_due_at)
+            due_at = occurrence or next_due_at
+            period = period_for(subscription, due_at)
         except Exception as error:  # noqa: BLE001 - recorded, the rest go on
             db.session.rollback()
             log.exception("subscription %s could not be delivered", subscription_id)
-            outcome = FAILED
             result.failures.append(f"#{subscription_id}: {error}")
             continue
-        if outcome == QUEUED:
-            result.queued += 1
-        elif outcome == EMPTY:
-            result.empty += 1
-        elif outcome == FAILED:
-            subscription = db.session.get(ReportSubscription, subscription_id)
-            result.failures.append(
-                f"#{subscription_id} {subscription.report_id} "
-                f"({subscription.department.name}): {subscription.last_error}"
+        occurrences.append(
+            _Occurrence(
+                subscription_id,
+                due_at,
+                period,
+                key=_occurrence_key(subscription, period),
+                label=f"#{subscription_id} {subscription.report_id} "
+                f"({subscription.department.name})",
             )
+        )
+    db.session.commit()
+
+    renderings = _Renderings(o.key for o in occurrences)
+    size = max(1, setting(current_app, "REPORT_DELIVERY_BATCH", 50))
+    for start in range(0, len(occurrences), size):
+        batch = occurrences[start : start + size]
+        _deliver_batch(batch, renderings)
+        for occurrence in batch:
+            if occurrence.outcome == QUEUED:
+                result.queued += 1
+            elif occurrence.outcome == EMPTY:
+                result.empty += 1
+            elif occurrence.outcome == FAILED:
+                result.failures.append(occurrence.problem())
     if result.failures:
         raise DeliveryFailed(
             f"{len(result.failures)} of {len(due)} deliveries failed: "

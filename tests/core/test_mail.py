@@ -130,6 +130,20 @@ def test_drain_without_smtp_writes_eml_files(app, db):
     assert [p.get_filename() for p in parsed.iter_attachments()] == ["报表.csv"]
 
 
+@pytest.mark.parametrize("first", ["五月", "May"])
+def test_line_break_in_a_subject_stays_in_the_subject(app, db, first):
+    message = queue_one(subject=f"{first}\nreport\r\nBcc: someone@zz.gov.cn")
+    db.session.commit()
+
+    mail.drain()
+
+    written = Path(app.config["MAIL_FILE_DIR"]) / f"{message.id:08d}.eml"
+    parsed = message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert parsed["Subject"] == f"{first} report Bcc: someone@zz.gov.cn"
+    assert parsed["Bcc"] is None
+    assert parsed.get_content() == "见附件。"
+
+
 def test_drain_delivers_through_smtp(db, smtp):
     smtp.start()
     message = queue_one(html="<p>见附件。</p>")
@@ -192,6 +206,45 @@ def test_message_refused_for_good_is_failed_and_kept(db, smtp):
     assert result.failed == 1
     assert message.state == "failed"
     assert "554" in message.last_error
+
+
+class Picky(Inbox):
+    """Refuses some recipients for good, another one for now, takes the rest."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user"
+        if address.startswith("busy@"):
+            return "451 4.2.1 Mailbox busy"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_each_message_of_a_chunk_keeps_its_own_outcome(db, smtp):
+    smtp.inbox = Picky()
+    smtp.start()
+    sent = queue_one(attachments=[mail.Attachment("名单.xlsx", "application/x", b"1")])
+    gone = queue_one(recipients="gone@zz.gov.cn")
+    busy = queue_one(recipients="busy@zz.gov.cn")
+    partly = queue_one(recipients="gone@zz.gov.cn, office@hetang.gov.cn")
+    db.session.commit()
+
+    result = mail.drain()
+
+    for message in (sent, gone, busy, partly):
+        db.session.refresh(message)
+    assert (result.sent, result.failed, result.retrying) == (2, 1, 1)
+    assert (sent.state, sent.attempts, sent.last_error) == ("sent", 1, "")
+    assert sent.sent_at is not None and sent.sending_since is None
+    assert (gone.state, gone.attempts) == ("failed", 1)
+    assert "550" in gone.last_error
+    assert (busy.state, busy.attempts) == ("queued", 1)
+    assert busy.next_attempt_at > utcnow() and busy.sending_since is None
+    assert partly.state == "sent" and "gone@zz.gov.cn" in partly.last_error
+    (first, second) = smtp.inbox.messages()
+    assert first["Subject"] == "月报"
+    assert [p.get_filename() for p in first.iter_attachments()] == ["名单.xlsx"]
+    assert second["To"] == "gone@zz.gov.cn, office@hetang.gov.cn"
 
 
 def test_message_that_keeps_failing_is_failed_after_its_attempts(

@@ -145,6 +145,25 @@ def test_xlsx_has_a_title_row_chinese_headers_and_typed_rows(db, city):
     assert sheet.column_dimensions["A"].width >= 22  # ten Chinese characters
 
 
+def test_xlsx_keeps_its_look_and_never_writes_a_formula(db, city):
+    params = ReportParams(city["lusong"], date(2026, 5, 1), date(2026, 5, 31))
+    table = ReportTable(
+        columns=[Column("name", "企业名称"), Column("at", "时间")],
+        rows=[{"name": '=HYPERLINK("http://x")\x07', "at": local(2026, 5, 4, 9, 30)}],
+    )
+
+    data = reports.render_xlsx(sample_report(), table, params)
+
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "测试报表"
+    assert sheet.freeze_panes == "A3"
+    assert sheet["A1"].font.b and sheet["A1"].font.sz == 13
+    assert sheet["A2"].font.b and sheet["A2"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert sheet["A3"].data_type == "s"
+    assert sheet["A3"].value == '=HYPERLINK("http://x")'
+    assert sheet["B3"].value == datetime(2026, 5, 4, 9, 30)  # local time, typed
+
+
 def test_csv_is_utf8_with_a_byte_order_mark(db):
     data = reports.render_csv(sample_table())
 
@@ -399,3 +418,116 @@ def test_delivery_of_an_occurrence_happens_once(db, contacts):
 
 def test_delivery_job_is_declared():
     assert [job.id for job in reports.jobs()] == ["core.reports.deliver"]
+
+
+def test_same_report_department_and_period_is_built_once(db, contacts, extra_reports):
+    builds = []
+
+    def counted(params):
+        builds.append(params.department.name)
+        return sample_table()
+
+    extra_reports(Report(id="test.counted", title="计数报表", build=counted))
+    subscriptions = [
+        subscribe(contacts["lusong"], report_id="test.counted"),
+        subscribe(
+            contacts["lusong"],
+            report_id="test.counted",
+            format="csv",
+            include_department_contacts=False,
+            extra_recipients="stats@zz.gov.cn",
+        ),
+        subscribe(contacts["hetang"], report_id="test.counted"),
+    ]
+    for subscription in subscriptions:
+        subscription.next_due_at = local(2026, 6, 1, 8, 0)
+    db.session.commit()
+
+    result = reports.deliver_due(now=local(2026, 6, 1, 9, 0))
+
+    messages = db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id)
+    ).all()
+    assert result.queued == 3
+    assert sorted(builds) == ["芦淞区", "荷塘区"]
+    assert [m.recipient_list for m in messages] == [
+        ["office@lusong.gov.cn", "chief@lusong.gov.cn"],
+        ["stats@zz.gov.cn"],
+        ["office@hetang.gov.cn"],
+    ]
+    assert [m.attachments[0].content_type for m in messages] == [
+        reports.CONTENT_TYPES["xlsx"],
+        "text/csv",
+        reports.CONTENT_TYPES["xlsx"],
+    ]
+
+
+@pytest.mark.parametrize("batch", [1, 50])
+def test_occurrence_delivered_elsewhere_does_not_hold_up_its_batch(
+    app, db, contacts, extra_reports, monkeypatch, batch
+):
+    monkeypatch.setitem(app.config, "REPORT_DELIVERY_BATCH", batch)
+    due = local(2026, 6, 1, 8, 0)
+    taken_id = []
+
+    def racing(params):
+        # Another process queues 芦淞区's occurrence while this pass builds.
+        with db.engine.begin() as connection:
+            connection.execute(
+                ReportDelivery.__table__.insert().values(
+                    subscription_id=taken_id[0],
+                    due_at=due,
+                    period_start=date(2026, 5, 1),
+                    period_end=date(2026, 5, 31),
+                    outcome="queued",
+                    rows=0,
+                    error="",
+                    created_at=due,
+                )
+            )
+        return sample_table()
+
+    extra_reports(Report(id="test.racing", title="竞争报表", build=racing))
+    free = subscribe(contacts["hetang"], report_id="test.racing")
+    taken = subscribe(contacts["lusong"], send_when_empty=True)
+    taken_id.append(taken.id)
+    for subscription in (free, taken):
+        subscription.next_due_at = due
+    db.session.commit()
+
+    result = reports.deliver_due(now=local(2026, 6, 1, 9, 0))
+
+    (message,) = db.session.scalars(select(OutboxMessage)).all()
+    assert result.queued == 1 and not result.failures
+    assert message.recipient_list == ["office@hetang.gov.cn"]
+    assert db.session.scalar(select(func.count(ReportDelivery.id))) == 2
+
+
+def test_failures_and_successes_of_one_batch_are_all_recorded(
+    db, contacts, extra_reports
+):
+    def broken(params):
+        raise RuntimeError("the source table is missing")
+
+    extra_reports(Report(id="test.broken", title="坏报表", build=broken))
+    first = subscribe(contacts["hetang"], send_when_empty=True)
+    bad = subscribe(contacts["lusong"], report_id="test.broken")
+    last = subscribe(contacts["lusong"], send_when_empty=True, format="html")
+    for subscription in (first, bad, last):
+        subscription.next_due_at = local(2026, 6, 1, 8, 0)
+    db.session.commit()
+
+    with pytest.raises(reports.DeliveryFailed) as raised:
+        reports.deliver_due(now=local(2026, 6, 1, 9, 0))
+
+    outcomes = dict(
+        db.session.execute(
+            select(ReportDelivery.subscription_id, ReportDelivery.outcome)
+        ).all()
+    )
+    assert str(raised.value).startswith("1 of 3 deliveries failed")
+    assert outcomes == {first.id: "queued", bad.id: "failed", last.id: "queued"}
+    for subscription in (first, bad, last):
+        db.session.refresh(subscription)
+        assert subscription.next_due_at.astimezone(SHANGHAI) == local(2026, 7, 1, 8, 0)
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
