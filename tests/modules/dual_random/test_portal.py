@@ -64,17 +64,18 @@ def test_import_page_reports_bad_rows(client, login, depts, create_user):
         [["Name", "Unified social credit code", "County"], ["甲", "bad", "x"]]
     )
 
-    page = client.post(
-        "/admin/dual_random_files/",
-        data={
-            "kind": "targets",
-            "department_id": depts["market"].id,
-            "file": (stream, "t.xlsx"),
-        },
+    base = "/admin/imports/dual-random-targets"
+    uploaded = client.post(
+        f"{base}/",
+        data={"department_id": depts["market"].id, "file": (stream, "t.xlsx")},
         content_type="multipart/form-data",
-    ).get_data(as_text=True)
+    )
+    token = uploaded.headers["Location"].rsplit("/", 1)[-1]
+    client.post(f"{base}/{token}/check")
+    page = client.get(f"{base}/{token}").get_data(as_text=True)
 
     assert 'id="import-errors"' in page
+    assert 'id="apply-form"' not in page
 
 
 def test_export_download(client, login, depts, create_user, create_target):
