@@ -31,9 +31,12 @@ class PortalForm(FlaskForm):
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
 
-def _allowed(permission: str | None) -> bool:
+def _allowed(permission: str | tuple | None) -> bool:
+    # A tuple names a page open to holders of any one of its permissions.
     if not current_user.is_authenticated:
         return False
+    if isinstance(permission, tuple):
+        return any(current_user.can(p) for p in permission)
     return permission is None or current_user.can(permission)
 
 

@@ -1,8 +1,8 @@
 """Registry imports on the portal: upload, check, preview, apply all or nothing."""
 
 import io
-from datetime import date
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
