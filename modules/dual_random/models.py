@@ -448,21 +448,23 @@ class Draw(TimestampMixin, db.Model):
     population_size: Mapped[int] = mapped_column(Integer)
     sample_size: Mapped[int] = mapped_column(Integer)
     parameters: Mapped[dict] = mapped_column(JSON)
-    # The frozen candidate list (delta-encoded, compressed) anyone can re-run.
-    snapshot: Mapped[bytes] = mapped_column(LargeBinary)
+    # snapshot, drawn and assignments are compact values (packed ids, see
+    # services.encode_snapshot): a draw is one row, not tens of thousands.
+    # Deferred, so listing a task's draws does not load megabytes.
+    # The frozen candidate list (packed ids, compressed) anyone can re-run.
+    snapshot: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The drawn targets in draw order, with their strata.
+    drawn: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     drawn_by: Mapped[str] = mapped_column(String(120), default="")
     # What matching used (pools per department, conflicts), to re-run it.
     match_input: Mapped[dict | None] = mapped_column(JSON)
+    # The matched inspectors: each drawn target's seats, in draw order.
+    assignments: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     task: Mapped[Task] = relationship(back_populates="draws")
-    targets: Mapped[list["DrawnTarget"]] = relationship(
-        primaryjoin="Draw.id == foreign(DrawnTarget.draw_id)",
-        back_populates="draw",
-        order_by="DrawnTarget.position",
-    )
 
     @classmethod
     def __scope_clause__(cls, department_ids):
@@ -472,64 +474,6 @@ class Draw(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.sequence}"
-
-
-# The two tables below are written in bulk (tens of thousands of rows a draw)
-# and carry no foreign keys: a check per row costs seconds on PostgreSQL. Their
-# ids come from rows read in the same transaction, and draws, targets and
-# inspectors are never deleted (registry entries are deactivated instead).
-
-
-class DrawnTarget(db.Model):
-    """A target in a draw, in draw order."""
-
-    __tablename__ = "dual_random_drawn_targets"
-    __table_args__ = (UniqueConstraint("draw_id", "position"),)
-    # Written in bulk with their draw, whose own audit entry records seed,
-    # fingerprint and size: the drawn list is reproducible from those.
-    __audit__ = False
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    draw_id: Mapped[int] = mapped_column(Integer)
-    position: Mapped[int] = mapped_column(Integer)
-    target_id: Mapped[int] = mapped_column(Integer)
-    stratum: Mapped[str] = mapped_column(String(40), default="")
-
-    draw: Mapped[Draw] = relationship(
-        primaryjoin="Draw.id == foreign(DrawnTarget.draw_id)",
-        back_populates="targets",
-    )
-    target: Mapped[Target] = relationship(
-        primaryjoin="Target.id == foreign(DrawnTarget.target_id)"
-    )
-
-    @classmethod
-    def __scope_clause__(cls, department_ids):
-        return cls.draw_id.in_(
-            select(Draw.id)
-            .join(Task, Task.id == Draw.task_id)
-            .where(Task.department_id.in_(department_ids))
-        )
-
-
-class Assignment(db.Model):
-    """An inspector matched to a drawn target."""
-
-    __tablename__ = "dual_random_assignments"
-    # Also serves lookups by (draw, target): its leading columns.
-    __table_args__ = (UniqueConstraint("draw_id", "target_id", "inspector_id"),)
-    # Bulk-written with the draw's match_input; reproducible from it and the seed.
-    __audit__ = False
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    draw_id: Mapped[int] = mapped_column(Integer)
-    target_id: Mapped[int] = mapped_column(Integer)
-    inspector_id: Mapped[int] = mapped_column(Integer)
-    department_id: Mapped[int] = mapped_column(Integer)
-
-    inspector: Mapped[Inspector] = relationship(
-        primaryjoin="Inspector.id == foreign(Assignment.inspector_id)"
-    )
 
 
 class Result(DepartmentScopedMixin, TimestampMixin, VersionedMixin, db.Model):

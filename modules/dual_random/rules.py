@@ -25,7 +25,8 @@ a stock Python and get the same targets in the same order.
 import hashlib
 import math
 import random
-import struct
+import sys
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -172,7 +173,11 @@ def allocate(
 
 def fingerprint(ids: Sequence[int]) -> str:
     """SHA-256 of the candidate ids as 64-bit little-endian integers (step 1)."""
-    return hashlib.sha256(struct.pack(f"<{len(ids)}q", *ids)).hexdigest()
+    # The same bytes as struct.pack("<nq", *ids), without a million arguments.
+    packed = array("q", ids)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return hashlib.sha256(packed).hexdigest()
 
 
 def new_seed() -> str:
@@ -251,17 +256,30 @@ def match(
                 have=len(pools.get(department, ())),
                 need=need,
             )
-    decks = {}
+    decks, distinct = {}, {}
     for department in per_department:
         order = sorted(pools[department])
         rng.shuffle(order)
         decks[department] = [order, 0]
+        distinct[department] = len(set(order)) == len(order)
+    conflicted = {target for _inspector, target in conflicts}
 
     result: dict[int, list[tuple[int, int]]] = {}
     for target in target_ids:
         chosen: list[tuple[int, int]] = []
+        clear = target not in conflicted
         for department, need in per_department.items():
             deck = decks[department]
+            order, position = deck
+            end = position + need
+            if clear and end <= len(order) and distinct[department]:
+                # What dealing one by one gives when nobody is passed over and
+                # the order lasts: the next `need` in line, without the calls.
+                chosen.extend(
+                    [(inspector, department) for inspector in order[position:end]]
+                )
+                deck[1] = end
+                continue
             taken: list[int] = []
             while len(taken) < need:
                 inspector = _deal(deck, target, taken, conflicts, rng)

@@ -4,17 +4,29 @@ Services flush but do not commit; the caller (API view, portal view, job)
 commits, so one request is one transaction and a refusal writes nothing.
 """
 
-import enum
 import json
 import logging
 import sys
 import zlib
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import chain, groupby
+from operator import itemgetter
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    Integer,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 
 from core import calendar
 from core.context import current_actor
@@ -29,12 +41,10 @@ from core.scoping import can_own, get_visible, scope
 from core.validators import validate_uscc
 from modules.dual_random import rules
 from modules.dual_random.models import (
-    Assignment,
     CheckItem,
     ConflictOfInterest,
     DepartmentSetting,
     Draw,
-    DrawnTarget,
     Inspector,
     Outcome,
     Plan,
@@ -53,7 +63,6 @@ from modules.dual_random.models import (
 log = logging.getLogger(__name__)
 
 MODULE = "dual_random"
-BATCH = 10_000
 
 
 def _actor() -> str:
@@ -507,14 +516,10 @@ def create_task(user, data: dict) -> Task:
 
 
 def population_query(task: Task, columns):
-    """A SELECT of `columns` over the task's population, ordered by target id."""
-    statement = (
-        select(*columns)
-        .where(
-            Target.is_active.is_(True),
-            Target.department_id.in_([d.id for d in task.departments]),
-        )
-        .order_by(Target.id)
+    """A SELECT of `columns` over the task's population, in no set order."""
+    statement = select(*columns).where(
+        Target.is_active.is_(True),
+        Target.department_id.in_([d.id for d in task.departments]),
     )
     if task.filter_county_id:
         county = db.session.get(Department, task.filter_county_id)
@@ -528,70 +533,116 @@ def population_query(task: Task, columns):
     return statement
 
 
-def _fetch(statement) -> list[tuple]:
-    """Rows of a SELECT straight from the driver's cursor.
+def _ids_text():
+    """The ids of a group as one text "1,2,3"."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(cast(Target.id, Text), literal_column("','"))
+    return func.group_concat(Target.id)
 
-    A million candidate ids as SQLAlchemy rows cost seconds the draw does not
-    have; the driver's own tuples cost a fraction of that.
+
+def _strata(task: Task) -> list[tuple[str, array]]:
+    """The candidates per stratum in id order, the strata in key order.
+
+    Each stratum's ids come back as one text, not as a row per target: a
+    million rows cost the driver and Python most of a draw's time, one text
+    parsed as JSON a fraction of it. The order is set here, not by the query.
     """
-    connection = db.session.connection()
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    values = {
-        key: value.name if isinstance(value, enum.Enum) else value
-        for key, value in compiled.params.items()
-    }
-    if compiled.positiontup is not None:
-        params = tuple(values[key] for key in compiled.positiontup)
-    else:
-        params = values
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
-def _strata(task: Task) -> list[tuple[str, list[int]]]:
     if task.stratify_by == Stratum.NONE:
-        rows = _fetch(population_query(task, [Target.id]))
-        return [("", [row[0] for row in rows])]
-    column = (
-        Target.county_id if task.stratify_by == Stratum.COUNTY else Target.risk_level
-    )
-    groups: dict[str, list[int]] = {}
-    for target_id, key in _fetch(population_query(task, [Target.id, column])):
-        # Risk levels come from the driver as the stored enum name.
-        key = RiskLevel[key].value if column is Target.risk_level else str(key)
-        groups.setdefault(key, []).append(target_id)
-    return list(groups.items())
+        groups = [("", db.session.scalar(population_query(task, [_ids_text()])))]
+    else:
+        column = (
+            Target.county_id
+            if task.stratify_by == Stratum.COUNTY
+            else Target.risk_level
+        )
+        statement = population_query(task, [column, _ids_text()]).group_by(column)
+        groups = [
+            (key.value if isinstance(key, RiskLevel) else str(key), text)
+            for key, text in db.session.execute(statement)
+        ]
+    strata = []
+    for key, text in sorted(groups, key=lambda group: group[0]):
+        ids = json.loads(f"[{text or ''}]")
+        ids.sort()
+        strata.append((key, array("q", ids)))
+    return strata
 
 
-def encode_snapshot(strata: list[tuple[str, list[int]]]) -> bytes:
-    """The frozen candidate list: a JSON header of strata, then packed ids."""
-    header = json.dumps([[key, len(ids)] for key, ids in strata]).encode()
-    body = array("q")
-    for _key, ids in strata:
-        body.extend(ids)
+def _pack(header, ids) -> bytes:
+    """A JSON header, a newline and the ids as 64-bit little-endian integers, zipped."""
+    body = ids if isinstance(ids, array) and ids.typecode == "q" else array("q", ids)
     if sys.byteorder != "little":
+        body = array("q", body)
         body.byteswap()
-    return zlib.compress(header + b"\n" + body.tobytes(), 1)
+    packer = zlib.compressobj(1)
+    return (
+        packer.compress(json.dumps(header).encode() + b"\n")
+        + packer.compress(body)
+        + packer.flush()
+    )
 
 
-def decode_snapshot(blob: bytes) -> list[tuple[str, list[int]]]:
-    """The strata and their candidate ids back from `encode_snapshot`."""
+def _unpack(blob: bytes) -> tuple[object, array]:
+    """The header and the ids back from `_pack`."""
     header, _, body = zlib.decompress(blob).partition(b"\n")
     ids = array("q")
     ids.frombytes(body)
     if sys.byteorder != "little":
         ids.byteswap()
+    return json.loads(header), ids
+
+
+def encode_snapshot(strata: Sequence[tuple[str, Sequence[int]]]) -> bytes:
+    """Lists of ids under their keys as one compact value.
+
+    The header holds [key, count] per list; the format of a draw's frozen
+    candidate list (its strata) and of its drawn list (runs of one stratum, in
+    draw order).
+    """
+    header = [[key, len(ids)] for key, ids in strata]
+    if len(strata) == 1:
+        return _pack(header, strata[0][1])
+    body = array("q")
+    for _key, ids in strata:
+        body.extend(ids)
+    return _pack(header, body)
+
+
+def decode_snapshot(blob: bytes) -> list[tuple[str, list[int]]]:
+    """The keys and their lists of ids back from `encode_snapshot`."""
+    header, ids = _unpack(blob)
     strata, position = [], 0
-    for key, count in json.loads(header):
+    for key, count in header:
         strata.append((key, ids[position : position + count].tolist()))
         position += count
     return strata
+
+
+def encode_assignments(
+    targets: Sequence[int],
+    matched: dict[int, list[tuple[int, int]]],
+    per_department: dict[int, int],
+) -> bytes:
+    """A draw's matched inspectors as one compact value.
+
+    Every target has the same seats (`per_department`, in order): the header
+    names each seat's department, the ids are each target's inspectors seat
+    by seat, the targets in draw order.
+    """
+    layout = [d for d, need in per_department.items() for _ in range(need)]
+    inspectors = array("q", [i for t in targets for i, _d in matched[t]])
+    if len(inspectors) != len(layout) * len(targets):
+        raise ValueError("every target must fill the same seats")
+    return _pack(layout, inspectors)
+
+
+def id_in(column, ids: Sequence[int]):
+    """`column IN ids` with the ids bound as one value, however many they are."""
+    ids = [int(i) for i in ids]
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(Integer)))
+    each = func.json_each(json.dumps(ids)).table_valued("value")
+    return column.in_(select(each.c.value))
 
 
 def _eligible_pools(task: Task) -> dict[int, list[int]]:
@@ -657,14 +708,16 @@ def draw_targets(user, task_id: int, reason: str = "", seed: str | None = None) 
     _check_pools(task, _eligible_pools(task))
 
     strata = _strata(task)
-    candidates = (
-        strata[0][1] if len(strata) == 1 else sorted(i for _, x in strata for i in x)
-    )
     seed = seed or rules.new_seed()
     try:
         drawn = rules.draw(strata, task.sample_count, task.sample_ratio, seed)
     except rules.RuleError as error:
         raise refuse(error) from None
+    candidates = (
+        strata[0][1]
+        if len(strata) == 1
+        else array("q", sorted(chain.from_iterable(ids for _, ids in strata)))
+    )
 
     record = Draw(
         task=task,
@@ -676,12 +729,16 @@ def draw_targets(user, task_id: int, reason: str = "", seed: str | None = None) 
         sample_size=len(drawn),
         parameters=draw_parameters(task),
         snapshot=encode_snapshot(strata),
+        drawn=encode_snapshot(
+            [
+                (key, [target for target, _key in run])
+                for key, run in groupby(drawn, key=itemgetter(1))
+            ]
+        ),
         reason=reason.strip(),
         drawn_by=_actor(),
     )
     db.session.add(record)
-    db.session.flush()
-    _insert_drawn(record, drawn)
     task.status = TaskStatus.DRAWN
     db.session.flush()
     log.info(
@@ -694,37 +751,6 @@ def draw_targets(user, task_id: int, reason: str = "", seed: str | None = None) 
         seed,
     )
     return record
-
-
-def _insert_drawn(record: Draw, drawn: list[tuple[int, str]]) -> None:
-    draw_id = record.id
-    _insert_rows(
-        DrawnTarget,
-        ("draw_id", "position", "target_id", "stratum"),
-        [(draw_id, n, t, s) for n, (t, s) in enumerate(drawn, start=1)],
-    )
-
-
-def _insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Write many rows of plain values through the driver (COPY on PostgreSQL)."""
-    connection = db.session.connection()
-    table = model.__tablename__
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.cursor()
-        try:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        finally:
-            cursor.close()
-        return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
-    )
-    for start in range(0, len(rows), BATCH):
-        connection.exec_driver_sql(sql, rows[start : start + BATCH])
 
 
 def draw_parameters(task: Task) -> dict:
@@ -767,12 +793,11 @@ def assign_targets(user, task_id: int, target_ids: list[int]) -> Draw:
         sample_size=len(ids),
         parameters={"kind": task.kind.value, "reason": task.reason},
         snapshot=encode_snapshot([("", ids)]),
+        drawn=encode_snapshot([("", ids)]),
         reason=task.reason,
         drawn_by=_actor(),
     )
     db.session.add(record)
-    db.session.flush()
-    _insert_drawn(record, [(i, "") for i in ids])
     task.status = TaskStatus.DRAWN
     db.session.flush()
     log.info("%s named %s targets for task #%s", _actor(), len(ids), task.id)
@@ -781,12 +806,7 @@ def assign_targets(user, task_id: int, target_ids: list[int]) -> Draw:
 
 def drawn_ids(record: Draw) -> list[int]:
     """The targets of a draw in draw order."""
-    rows = _fetch(
-        select(DrawnTarget.target_id)
-        .where(DrawnTarget.draw_id == record.id)
-        .order_by(DrawnTarget.position)
-    )
-    return [row[0] for row in rows]
+    return list(chain.from_iterable(ids for _, ids in decode_snapshot(record.drawn)))
 
 
 def match_inspectors(user, task_id: int) -> Draw:
@@ -801,23 +821,14 @@ def match_inspectors(user, task_id: int) -> Draw:
     pools = _eligible_pools(task)
     per_department = _check_pools(task, pools)
     targets = drawn_ids(record)
-    conflicts = _conflicts_of(record, pools)
+    conflicts = _conflicts_of(targets, pools)
     seed = record.seed or rules.new_seed()
     try:
         matched = rules.match(targets, pools, conflicts, per_department, seed)
     except rules.RuleError as error:
         raise refuse(error) from None
 
-    draw_id = record.id
-    # In target order, so the unique index grows at its end, not at random.
-    rows = [
-        (draw_id, target, inspector, department)
-        for target in sorted(targets)
-        for inspector, department in matched[target]
-    ]
-    _insert_rows(
-        Assignment, ("draw_id", "target_id", "inspector_id", "department_id"), rows
-    )
+    record.assignments = encode_assignments(targets, matched, per_department)
     record.seed = seed
     record.match_input = {
         "pools": {str(k): v for k, v in pools.items()},
@@ -827,7 +838,13 @@ def match_inspectors(user, task_id: int) -> Draw:
     record.matched_at = _now()
     task.status = TaskStatus.MATCHED
     db.session.flush()
-    log.info("%s matched %s inspectors to task #%s", _actor(), len(rows), task.id)
+    log.info(
+        "%s matched %s inspectors each to %s targets of task #%s",
+        _actor(),
+        sum(per_department.values()),
+        len(targets),
+        task.id,
+    )
     return record
 
 
@@ -837,26 +854,31 @@ def _now():
     return utcnow()
 
 
-def _conflicts_of(record: Draw, pools: dict[int, list[int]]) -> set[tuple[int, int]]:
+def _conflicts_of(
+    targets: Sequence[int], pools: dict[int, list[int]]
+) -> set[tuple[int, int]]:
+    """Declared conflicts of the departments' inspectors with the drawn targets."""
+    drawn = set(targets)
     rows = db.session.execute(
         select(ConflictOfInterest.inspector_id, ConflictOfInterest.target_id)
-        .join(DrawnTarget, DrawnTarget.target_id == ConflictOfInterest.target_id)
-        .where(DrawnTarget.draw_id == record.id)
+        .join(Inspector, Inspector.id == ConflictOfInterest.inspector_id)
+        .where(Inspector.department_id.in_(list(pools)))
     )
-    return {(i, t) for i, t in rows}
+    return {(i, t) for i, t in rows if t in drawn}
 
 
 def assignments_of(record: Draw) -> dict[int, list[tuple[int, int]]]:
-    """target id -> [(inspector id, department id)] of a draw, in match order."""
-    result: dict[int, list[tuple[int, int]]] = {}
-    rows = db.session.execute(
-        select(Assignment.target_id, Assignment.inspector_id, Assignment.department_id)
-        .where(Assignment.draw_id == record.id)
-        .order_by(Assignment.id)
-    )
-    for target, inspector, department in rows:
-        result.setdefault(target, []).append((inspector, department))
-    return result
+    """target id -> [(inspector id, department id)] of a draw, in draw order."""
+    if record.assignments is None:
+        return {}
+    layout, inspectors = _unpack(record.assignments)
+    seats, flat, targets = len(layout), inspectors.tolist(), drawn_ids(record)
+    if len(flat) != seats * len(targets):
+        raise ValueError(f"the assignments of draw #{record.id} do not fit its targets")
+    return {
+        target: list(zip(flat[n * seats : (n + 1) * seats], layout, strict=True))
+        for n, target in enumerate(targets)
+    }
 
 
 @dataclass(frozen=True)
@@ -881,7 +903,7 @@ class Verification:
 def verify_draw(record: Draw, seed: str | None = None) -> Verification:
     """Re-run a draw from its frozen candidate list and a seed (task 8, public)."""
     strata = decode_snapshot(record.snapshot)
-    candidates = sorted(i for _, ids in strata for i in ids)
+    candidates = sorted(chain.from_iterable(ids for _, ids in strata))
     seed = record.seed if seed is None else seed
     fingerprint_ok = rules.fingerprint(candidates) == record.fingerprint
     recorded = drawn_ids(record)

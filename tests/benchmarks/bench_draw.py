@@ -10,6 +10,28 @@ TARGETS, INSPECTORS, SMOKE_TARGETS, SMOKE_INSPECTORS = 1_000_000, 2_000, 2_000, 
 BATCH = 50_000
 
 
+def _insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write many rows of plain values through the driver (COPY on PostgreSQL)."""
+    from core.extensions import db
+
+    connection = db.session.connection()
+    table = model.__tablename__
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['?'] * len(columns))})"
+    )
+    connection.exec_driver_sql(sql, rows)
+
+
 class _Root:
     is_authenticated = True
     is_superuser = True
@@ -26,7 +48,6 @@ def _load(targets: int, inspectors: int):
     from core.models.base import utcnow
     from modules.dual_random import services
     from modules.dual_random.models import Inspector, Method, RiskLevel, Target
-    from modules.dual_random.services import _insert_rows
 
     city = create_department("B0", "株洲市", DepartmentKind.CITY)
     counties = [

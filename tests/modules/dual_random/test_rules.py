@@ -190,3 +190,28 @@ def test_match_gives_everyone_a_turn_before_a_second():
     )
     first_round = [i for t in range(1, 6) for i, _ in matched[t]]
     assert sorted(first_round) == list(range(1, 11))
+
+
+def test_recorded_match_and_draw_stay_the_same():
+    """Published draws are re-run by anyone: the outputs of a seed never change."""
+    matched = rules.match(
+        [7, 3, 9, 1, 12, 5, 8],
+        {4: [21, 22, 23, 24], 6: [31, 32]},
+        {(21, 9), (22, 9), (31, 12), (23, 1)},
+        {4: 2, 6: 1},
+        "20261203",
+    )
+    drawn = rules.draw(
+        [("b", list(range(10, 30))), ("a", [1, 2, 3, 4, 5])], 6, None, "314159"
+    )
+
+    assert matched == {
+        7: [(24, 4), (23, 4), (31, 6)],
+        3: [(21, 4), (22, 4), (32, 6)],
+        9: [(24, 4), (23, 4), (31, 6)],
+        1: [(22, 4), (21, 4), (32, 6)],
+        12: [(22, 4), (21, 4), (32, 6)],
+        5: [(24, 4), (23, 4), (31, 6)],
+        8: [(22, 4), (23, 4), (32, 6)],
+    }
+    assert drawn == [(2, "a"), (18, "b"), (19, "b"), (13, "b"), (27, "b"), (28, "b")]

@@ -10,7 +10,6 @@ from core.errors import InvalidInput, NotFound, RuleViolation
 from core.models.organisations import CreditKind, CreditRecord
 from modules.dual_random import services
 from modules.dual_random.models import (
-    Assignment,
     Draw,
     PlanKind,
     PlanStatus,
@@ -494,8 +493,65 @@ def test_due_items_hidden_from_other_county(db, simple_task, depts, create_user)
     assert services.due_items(user, date(2026, 10, 9)) == []
 
 
-def test_matching_writes_assignments_in_bulk(db, simple_task):
-    services.draw_targets(ROOT, simple_task["task"].id)
-    services.match_inspectors(ROOT, simple_task["task"].id)
+def test_draw_keeps_its_lists_on_its_own_row(db, simple_task):
+    task = simple_task["task"]
+    drawn = services.drawn_ids(services.draw_targets(ROOT, task.id))
+    matched = services.assignments_of(services.match_inspectors(ROOT, task.id))
+    db.session.commit()
+    db.session.expire_all()
 
-    assert _count(db, Assignment) == 10
+    record = db.session.scalars(select(Draw)).one()
+
+    assert services.drawn_ids(record) == drawn
+    assert services.assignments_of(record) == matched
+    assert list(matched) == drawn
+    assert sum(len(pairs) for pairs in matched.values()) == 10
+    assert services.verify_draw(record).ok
+
+
+def test_stratified_draw_keeps_strata_in_its_drawn_list(
+    db, depts, create_item, create_targets, create_inspector, create_task
+):
+    market = depts["market"]
+    item = create_item(market)
+    create_targets(market, depts["lusong"], 12)
+    create_targets(market, depts["hetang"], 8)
+    create_inspector(market)
+    create_inspector(market)
+    task = create_task(
+        market,
+        [item],
+        sample_count=None,
+        sample_ratio=Decimal("0.25"),
+        stratify_by="county",
+    )
+
+    record = services.draw_targets(ROOT, task.id, seed="99")
+
+    strata = services.decode_snapshot(record.drawn)
+    assert [(key, len(ids)) for key, ids in strata] == sorted(
+        [(str(depts["lusong"].id), 3), (str(depts["hetang"].id), 2)]
+    )
+    assert services.drawn_ids(record) == [i for _key, ids in strata for i in ids]
+
+
+def test_result_target_must_be_in_the_draw(db, simple_task):
+    task = simple_task["task"]
+    services.draw_targets(ROOT, task.id)
+    record = services.match_inspectors(ROOT, task.id)
+    outside = next(
+        t for t in simple_task["target_ids"] if t not in services.drawn_ids(record)
+    )
+
+    with pytest.raises(InvalidInput) as error:
+        services.record_result(
+            ROOT,
+            {
+                "task_id": task.id,
+                "target_id": outside,
+                "item_id": simple_task["item"].id,
+                "outcome": "compliant",
+                "inspected_on": date(2026, 9, 20),
+            },
+        )
+    assert "target_id" in error.value.errors
