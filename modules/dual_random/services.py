@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 
-from core import calendar
+from core import calendar, mail
 from core.context import current_actor
 from core.dashboard import DueItem
 from core.directory import add_credit_record, create_organisation
@@ -1201,5 +1201,20 @@ def _remind(key: str, department_id: int, subject: str, due_on: date) -> int:
     db.session.add(
         Reminder(key=key, department_id=department_id, subject=subject, due_on=due_on)
     )
+    # The dashboard shows the reminder; a department with contact addresses
+    # also gets it by mail, queued in this transaction so it goes out once.
+    department = db.session.get(Department, department_id)
+    if department is not None and department.emails:
+        mail.enqueue(
+            department.emails,
+            subject,
+            _(
+                "%(subject)s — due on %(day)s.",
+                subject=subject,
+                day=due_on.isoformat(),
+            ),
+            department=department,
+            origin="dual_random.reminders",
+        )
     log.info("%s reminder %s issued (due %s)", _actor(), key, due_on)
     return 1

@@ -465,6 +465,23 @@ def test_reminders_are_issued_once(db, simple_task):
     assert db.session.scalars(select(Reminder.key)).all() == [f"task-{task.id}-due"]
 
 
+def test_reminders_are_mailed_once_to_a_department_with_an_address(db, simple_task):
+    from core.models.scheduling import OutboxMessage
+
+    task = _finish(db, simple_task)
+    task.department.contact_emails = "choucha@zhuzhou.gov.cn"
+    services.complete_task(ROOT, task.id, date(2026, 9, 28))
+
+    services.issue_reminders(date(2026, 10, 27))
+    services.issue_reminders(date(2026, 10, 27))
+    db.session.commit()
+
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert [m.recipients for m in messages] == ["choucha@zhuzhou.gov.cn"]
+    assert task.title in messages[0].subject
+    assert "2026-10-" in messages[0].body_text
+
+
 def test_overdue_list_holds_late_tasks(db, simple_task):
     task = _finish(db, simple_task)
     services.complete_task(ROOT, task.id, date(2026, 9, 28))
