@@ -1,8 +1,9 @@
 """Portal views of the core: people, departments, organisations, audit, calendar."""
 
 import logging
+from datetime import MAXYEAR, MINYEAR, date
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -413,6 +414,8 @@ class CalendarView(PortalView):
     def year(self, year):
         from core.calendar_admin import month_grids, parse_schedule_upload
 
+        if not MINYEAR <= year <= MAXYEAR:
+            abort(404)
         if request.method == "POST":
             try:
                 if "upload" in request.files and request.files["upload"].filename:
@@ -435,7 +438,7 @@ class CalendarView(PortalView):
         record = db.session.get(CalendarYear, year)
         days = db.session.scalars(
             select(CalendarDay).where(
-                CalendarDay.day.between(f"{year}-01-01", f"{year}-12-31")
+                CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))
             )
         ).all()
         return self.render(

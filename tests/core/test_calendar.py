@@ -207,3 +207,27 @@ def test_edit_is_seen_by_a_second_process(app, db, tmp_path):
 
     assert watcher.stdout.readline().strip() == "seen"
     watcher.wait(timeout=10)
+
+
+def test_calendar_page_shows_a_year_and_saves_an_uploaded_schedule(
+    app, db, city, create_user, login, client
+):
+    import io
+
+    from core.models.calendar import CalendarYear
+
+    login(create_user(city["city"], ["core.calendar.edit"]))
+    upload = "日期,类型,名称\n2031-10-01,节假日,国庆节\n2031-09-27,调休上班,国庆节\n"
+
+    saved = client.post(
+        "/admin/calendar/2031",
+        data={"upload": (io.BytesIO(upload.encode()), "2031.csv"), "confirmed": "1"},
+        content_type="multipart/form-data",
+    )
+    page = client.get("/admin/calendar/2031")
+
+    assert saved.status_code == 302
+    assert page.status_code == 200
+    assert "国庆节" in page.get_data(as_text=True)
+    assert db.session.get(CalendarYear, 2031).confirmed is True
+    assert client.get("/admin/calendar/99999").status_code == 404
