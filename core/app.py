@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, Flask, g, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import format_date, format_datetime, get_locale
@@ -13,11 +14,11 @@ from flask_login import current_user
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-from core import audit
+from core import audit, ratelimit
 from core.config import enabled_module_names, load_settings
 from core.context import Actor, set_actor
 from core.errors import PortalError, problem, problem_from
-from core.extensions import babel, csrf, db, limiter, login_manager
+from core.extensions import babel, csrf, db, login_manager
 from core.i18n import _, _l, select_locale
 from core.registry import Registry, resolve
 
@@ -46,7 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     _init_login(app)
     _init_babel(app, registry)
     audit.install()
@@ -104,11 +105,48 @@ def _init_babel(app: Flask, registry: Registry) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
 
+# Sent with every answer unless a view set its own.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Referrer-Policy", "same-origin"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+        " script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+    ),
+)
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Signed cookie sessions that build no signer for a request without one.
+
+    Devices calling the API send no cookie, and building the signer is a
+    noticeable share of a gate check.
+    """
+
+    def open_session(self, app, request):
+        """An empty session when the request has no session cookie."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+def _is_token_call() -> bool:
+    header = request.headers.get("Authorization", "")
+    return header[:7].lower() == "bearer " and request.path.startswith("/api/")
+
+
 def _init_request_hooks(app: Flask) -> None:
+    app.session_interface = CookieSessions()
+
     @app.before_request
     def identify_actor():
         g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
-        if current_user.is_authenticated:
+        # An API call with a token is made by the token, whatever session cookie
+        # came with it: core.api.authenticate names that actor, so the session's
+        # user is not loaded here.
+        if not _is_token_call() and current_user.is_authenticated:
             set_actor(
                 Actor(
                     kind="user",
@@ -129,18 +167,16 @@ def _init_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; "
-            "style-src 'self' 'unsafe-inline';"
-            " script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
-        )
-        if app.config["SESSION_COOKIE_SECURE"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        response.headers["X-Request-ID"] = g.get("request_id", "")
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if app.config["SESSION_COOKIE_SECURE"] and "strict-transport-security" not in (
+            present
+        ):
+            headers.add("Strict-Transport-Security", "max-age=31536000")
+        headers["X-Request-ID"] = g.get("request_id", "")
         return response
 
     @app.teardown_request

@@ -48,6 +48,7 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_LIMIT_PER_MINUTE": int(env.get("API_RATE_LIMIT_PER_MINUTE", "600")),
         "RATELIMIT_STORAGE_URI": env.get("RATE_LIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "API_TOKEN_CACHE_SECONDS": float(env.get("API_TOKEN_CACHE_SECONDS", "5")),
         "CALENDAR_REFRESH_SECONDS": float(env.get("CALENDAR_REFRESH_SECONDS", "2")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,

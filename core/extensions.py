@@ -1,11 +1,7 @@
 """Extension objects shared by the core and the modules."""
 
-import hashlib
-
 from babel import support
-from flask import request
 from flask_babel import Babel, Domain, get_locale
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -76,19 +72,3 @@ class PortalBabel(Babel):
 
 
 babel = PortalBabel()
-
-
-def rate_limit_key() -> str:
-    """Who a request counts against: its API token, else its user, else its address."""
-    from flask_login import current_user
-
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
-        return f"token:{digest[:32]}"
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return f"addr:{request.remote_addr or ''}"
-
-
-limiter = Limiter(key_func=rate_limit_key)

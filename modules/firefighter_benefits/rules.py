@@ -6,6 +6,7 @@ who qualifies without a code change.
 """
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -92,7 +93,7 @@ def is_serving(person: Person, on: date) -> bool:
 def evaluate(
     person: Person,
     benefit: str,
-    rules: list[RuleRow],
+    rules: Sequence[RuleRow],
     on: date,
     credential_valid: bool | None = None,
 ) -> Eligibility:

@@ -8,17 +8,18 @@ import atexit
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, namedtuple
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 
 from core import audit, scoping
 from core.context import current_actor
 from core.errors import Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
-from core.i18n import _, _l
+from core.i18n import _, _l, select_locale
 from core.models.base import utcnow
 from core.models.departments import Department
 from core.timeutil import today_local
@@ -100,15 +101,17 @@ INSURANCE_BENEFIT = {
 }
 
 
-# Translated sentences per (locale, message), so a gate check does not reload
+# Translated sentences per (language, message), so a gate check does not reload
 # the catalogue: the answer's text is the same for every check in a language.
+# The key is what picks the language (core.i18n.select_locale, the app's locale
+# selector, else the default) rather than flask_babel.get_locale(), which
+# parses the default locale anew in every request: a sizeable share of a check.
 _translated: dict[tuple, str] = {}
 
 
 def _cached_text(table: dict, code) -> str:
-    from flask_babel import get_locale
-
-    key = (str(get_locale()), str(id(table)), code)
+    language = select_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE")
+    key = (language, id(table), code)
     text = _translated.get(key)
     if text is None:
         text = _translated[key] = str(table.get(code, code))
@@ -132,15 +135,28 @@ def _actor() -> str:
 # Rules: read from the table, cached briefly in each process.
 
 RULES_TTL_SECONDS = 10.0
-_rules_cache: dict[str, tuple[float, tuple[rules.RuleRow, ...]]] = {}
+_rules_cache: dict[object, tuple[float, tuple[rules.RuleRow, ...]]] = {}
 
 
-def current_rules() -> tuple[rules.RuleRow, ...]:
-    """The active benefit rules, cached for RULES_TTL_SECONDS per process."""
-    key = str(db.engine.url)
+_ACTIVE_RULES = select(
+    BenefitRule.benefit,
+    BenefitRule.categories,
+    BenefitRule.min_service_years,
+    BenefitRule.section,
+    BenefitRule.needs_credential,
+).where(BenefitRule.is_active.is_(True))
+
+
+def current_rules(connection=None) -> tuple[rules.RuleRow, ...]:
+    """The active benefit rules, cached for RULES_TTL_SECONDS per process.
+
+    Read through `connection` when given (a gate check's own), else the session.
+    """
+    key = db.engine
     cached = _rules_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < RULES_TTL_SECONDS:
         return cached[1]
+    source = db.session if connection is None else connection
     rows = tuple(
         rules.RuleRow(
             r.benefit,
@@ -149,9 +165,7 @@ def current_rules() -> tuple[rules.RuleRow, ...]:
             r.section,
             r.needs_credential,
         )
-        for r in db.session.scalars(
-            select(BenefitRule).where(BenefitRule.is_active.is_(True))
-        )
+        for r in source.execute(_ACTIVE_RULES)
     )
     _rules_cache[key] = (time.monotonic(), rows)
     return rows
@@ -496,7 +510,10 @@ class _CounterBuffer:
 
     A gate check must not wait for a write, and thousands of gates bumping the
     same row would queue on its lock; the buffer turns them into one upsert per
-    key and interval.
+    key and interval. The check that finds a flush due hands it to a
+    background thread and answers at once. The buffer is written when the
+    process exits normally (a worker's graceful stop included); a crash loses
+    at most the checks of the last FLUSH_SECONDS in that process.
     """
 
     FLUSH_SECONDS = 5.0
@@ -506,6 +523,7 @@ class _CounterBuffer:
         self.counts: Counter = Counter()
         self.last_flush = time.monotonic()
         self.app = None
+        self.flusher: threading.Thread | None = None
 
     def add(self, key: tuple) -> None:
         with self.lock:
@@ -514,8 +532,24 @@ class _CounterBuffer:
                 self.app = current_app._get_current_object()
                 atexit.register(self.flush_at_exit)
             due = time.monotonic() - self.last_flush >= self.FLUSH_SECONDS
-        if due:
-            self.flush()
+            if due and (self.flusher is None or not self.flusher.is_alive()):
+                # Pushed back now so that the next checks do not start another.
+                self.last_flush = time.monotonic()
+                self.flusher = threading.Thread(
+                    target=self._flush_in_background,
+                    args=(current_app._get_current_object(),),
+                    name="verification-counts",
+                    daemon=True,
+                )
+                self.flusher.start()
+
+    def _flush_in_background(self, app) -> None:
+        try:
+            with app.app_context():
+                self.flush()
+        except Exception:
+            # flush() put the counts back for the next attempt.
+            log.exception("could not write verification counts; will retry")
 
     def take(self) -> Counter:
         with self.lock:
@@ -563,6 +597,10 @@ class _CounterBuffer:
         return sum(counts.values())
 
     def flush_at_exit(self) -> None:
+        """Write what is left when the process exits."""
+        flusher = self.flusher
+        if flusher is not None:
+            flusher.join(timeout=30)
         if self.app is not None and self.counts:
             with self.app.app_context():
                 self.flush()
@@ -607,10 +645,169 @@ def verify(
     return answer
 
 
+class _PreparedRead:
+    """A SELECT compiled once per dialect and run on the DBAPI cursor.
+
+    A gate check runs the same two reads thousands of times a second; this
+    skips Core's per-execution work (cache key, execution context, result
+    object) and keeps its conversions: each column type's own result processor
+    turns stored enum names and SQLite's date strings into Python values.
+    """
+
+    def __init__(self, statement):
+        self.statement = statement
+        self.row = namedtuple("Row", [c.key for c in statement.selected_columns])
+        self.by_dialect: dict = {}
+
+    def _compiled(self, dialect) -> tuple:
+        found = self.by_dialect.get(dialect)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            processors = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            )
+            found = self.by_dialect[dialect] = (
+                compiled.string,
+                compiled.positiontup,
+                processors,
+            )
+        return found
+
+    def first(self, connection, **params):
+        """The first row for `params` on a SQLAlchemy connection, or None."""
+        sql, positions, processors = self._compiled(connection.dialect)
+        arguments = [params[name] for name in positions] if positions else params
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, arguments)
+            values = cursor.fetchone()
+        finally:
+            cursor.close()
+        if values is None:
+            return None
+        return self.row._make(
+            value if convert is None else convert(value)
+            for convert, value in zip(processors, values, strict=True)
+        )
+
+
+# A gate check's reads, built once. They run on a connection of the checking
+# thread kept open in autocommit mode between checks, so a check costs one
+# round trip to the database: no pool checkout with its ping, and no BEGIN and
+# ROLLBACK around the read as in the request's session.
+_VENUE_CHECK = _PreparedRead(
+    select(
+        Venue.name,
+        Venue.kind,
+        Venue.treatment,
+        Venue.military_rate_note,
+    ).where(Venue.code == bindparam("code"), Venue.is_active.is_(True))
+)
+
+_CREDENTIAL_CHECK = _PreparedRead(
+    select(
+        Credential.number,
+        Credential.issued_on,
+        Credential.expires_on,
+        Credential.revoked_on,
+        Firefighter.name,
+        Firefighter.category,
+        Firefighter.service_start,
+        Firefighter.status,
+        Firefighter.status_since,
+    )
+    .join(Firefighter, Firefighter.id == Credential.firefighter_id)
+    .where(Credential.number == bindparam("number"))
+)
+
+
+class _GateConnection(threading.local):
+    """The checking thread's own autocommit connection, and its engine.
+
+    It counts against the engine's pool: a server thread that has checked
+    holds one connection besides the one its request's session may take.
+    """
+
+    engine = None
+    connection = None
+    # Every thread's connection, so that the process closes them on exit rather
+    # than leave them to the garbage collector once the driver is torn down.
+    opened: set = set()
+    lock = threading.Lock()
+
+    def get(self):
+        """The thread's connection to the app's database, opened when missing."""
+        engine = db.engine
+        if self.engine is not engine or self.connection is None:
+            self.drop()
+            self.connection = engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+            self.engine = engine
+            with self.lock:
+                self.opened.add(self.connection)
+        return self.connection
+
+    def drop(self, error: Exception | None = None) -> bool:
+        """Close the thread's connection; whether `error` says the database lost it."""
+        connection, self.connection, self.engine = self.connection, None, None
+        if connection is None:
+            return False
+        with self.lock:
+            self.opened.discard(connection)
+        lost = _is_disconnect(connection, error)
+        if lost and not connection.invalidated:
+            connection.invalidate()
+        connection.close()
+        return lost
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Close every thread's connection (at exit)."""
+        with cls.lock:
+            connections = list(cls.opened)
+            cls.opened.clear()
+        for connection in connections:
+            connection.close()
+
+
+_gate = _GateConnection()
+atexit.register(_GateConnection.close_all)
+
+
+def _is_disconnect(connection, error: Exception | None) -> bool:
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated
+    dialect = connection.dialect
+    if isinstance(error, dialect.loaded_dbapi.Error):
+        dbapi_connection = connection.connection.dbapi_connection
+        return dialect.is_disconnect(error, dbapi_connection, None)
+    return False
+
+
 def _verify(benefit, number, code, venue_code, on) -> dict:
     if benefit not in rules.CHECKED_BENEFITS:
         return _answer(False, "unknown_benefit", "unknown")
+    return _check_at_gate(benefit, number, code, venue_code, on)
 
+
+def _check_at_gate(benefit, number, code, venue_code, on, retry=True) -> dict:
+    connection = _gate.get()
+    try:
+        answer = _check(connection, benefit, number, code, venue_code, on)
+    except Exception as error:
+        # The kept connection is not pinged before use: one the database closed
+        # since the last check (a restart) fails once, and a new one is opened.
+        if _gate.drop(error) and retry:
+            return _check_at_gate(benefit, number, code, venue_code, on, retry=False)
+        raise
+    # Ends the implicit transaction of a rules read; in autocommit nothing is sent.
+    connection.commit()
+    return answer
+
+
+def _check(connection, benefit, number, code, venue_code, on) -> dict:
     signed_expiry = None
     if code:
         checked = signing.verify(code)
@@ -622,33 +819,12 @@ def _verify(benefit, number, code, venue_code, on) -> dict:
     venue = None
     extra = {}
     if benefit == "venue":
-        venue = db.session.execute(
-            select(
-                Venue.name,
-                Venue.kind,
-                Venue.treatment,
-                Venue.military_rate_note,
-            ).where(Venue.code == (venue_code or "").strip(), Venue.is_active.is_(True))
-        ).first()
+        venue = _VENUE_CHECK.first(connection, code=(venue_code or "").strip())
         if venue is None:
             return _answer(False, "unknown_venue", benefit)
         extra = {"venue": venue.name, "venue_kind": str(venue.kind)}
 
-    row = db.session.execute(
-        select(
-            Credential.number,
-            Credential.issued_on,
-            Credential.expires_on,
-            Credential.revoked_on,
-            Firefighter.name,
-            Firefighter.category,
-            Firefighter.service_start,
-            Firefighter.status,
-            Firefighter.status_since,
-        )
-        .join(Firefighter, Firefighter.id == Credential.firefighter_id)
-        .where(Credential.number == number)
-    ).first()
+    row = _CREDENTIAL_CHECK.first(connection, number=number)
     if row is None:
         return _answer(False, "unknown_credential", benefit, **extra)
     if signed_expiry is not None and signed_expiry != row.expires_on:
@@ -669,7 +845,7 @@ def _verify(benefit, number, code, venue_code, on) -> dict:
     person = rules.Person(
         str(row.category), row.service_start, str(row.status), row.status_since
     )
-    result = rules.evaluate(person, benefit, list(current_rules()), on, True)
+    result = rules.evaluate(person, benefit, current_rules(connection), on, True)
     if not result.eligible:
         return _answer(False, result.reason, benefit, section=result.section, **holder)
     if venue is not None:

@@ -127,3 +127,99 @@ def test_create_organisation_in_sibling_county_is_refused(db, city, create_user,
 
     assert response.status_code == 400
     assert "county_id" in response.get_json()["errors"]
+
+
+def test_revoking_a_token_in_use_refuses_it_at_once(db, city, create_user, api):
+    caller = api(create_user(city["city"], ["core.organisations.view"]))
+    from core.models import ApiToken
+
+    assert caller.get("/api/v1/organisations").status_code == 200
+    for token in db.session.scalars(db.select(ApiToken)):
+        token.revoke()
+    db.session.commit()
+
+    assert caller.get("/api/v1/organisations").status_code == 401
+
+
+def test_a_permission_withdrawn_takes_effect_at_once(db, city, create_user, api):
+    user = create_user(city["city"], ["core.organisations.view"])
+    caller = api(user)
+
+    assert caller.get("/api/v1/organisations").status_code == 200
+    user.roles[0].permissions = []
+    db.session.commit()
+
+    assert caller.get("/api/v1/organisations").status_code == 403
+
+
+def test_a_deactivated_user_is_refused_at_once(db, city, create_user, api):
+    user = create_user(city["city"], ["core.organisations.view"])
+    caller = api(user)
+
+    assert caller.get("/api/v1/organisations").status_code == 200
+    user.is_active = False
+    db.session.commit()
+
+    assert caller.get("/api/v1/organisations").status_code == 401
+
+
+def test_a_revocation_from_elsewhere_is_seen_when_the_cache_expires(
+    app, db, city, create_user, api, monkeypatch
+):
+    import core.api
+    from core.models import ApiToken
+
+    caller = api(create_user(city["city"], ["core.organisations.view"]))
+    assert caller.get("/api/v1/organisations").status_code == 200
+    # Another process revokes it: nothing in this process hears of it.
+    with db.engine.begin() as connection:
+        connection.execute(
+            db.update(ApiToken).values(revoked_at=db.func.current_timestamp())
+        )
+
+    assert caller.get("/api/v1/organisations").status_code == 200
+    later = core.api.time.monotonic() + app.config["API_TOKEN_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(core.api.time, "monotonic", lambda: later)
+    assert caller.get("/api/v1/organisations").status_code == 401
+
+
+def test_a_cached_token_still_gives_views_their_user(db, city, create_user, api):
+    user = create_user(city["lusong"], ["core.organisations.edit"])
+    caller = api(user)
+    body = {"name": "企业", "uscc": "914302000000000018", "county_id": 0}
+
+    # The first request reads the token; the second is answered from the cache
+    # and the view, which scopes by the caller's department, loads the user.
+    assert caller.post("/api/v1/organisations", json=body).status_code == 400
+    body["county_id"] = city["lusong"].id
+    response = caller.post("/api/v1/organisations", json=body)
+
+    assert response.status_code == 201
+
+
+def test_api_answers_carry_the_request_budget(db, city, create_user, api, app):
+    caller = api(create_user(city["city"]))
+
+    first = caller.get("/api/v1/modules")
+    second = caller.get("/api/v1/modules")
+
+    budget = app.config["API_RATE_LIMIT_PER_MINUTE"]
+    assert first.headers["X-RateLimit-Limit"] == str(budget)
+    assert first.headers["X-RateLimit-Remaining"] == str(budget - 1)
+    assert second.headers["X-RateLimit-Remaining"] == str(budget - 2)
+    assert int(second.headers["Retry-After"]) <= 60
+
+
+def test_each_request_acts_as_its_own_token_holder(db, city, create_user, api):
+    lusong = api(create_user(city["lusong"], ["core.organisations.edit"]))
+    hetang = api(create_user(city["hetang"], ["core.organisations.edit"]))
+    body = {"name": "企业", "uscc": "914302000000000018", "county_id": 0}
+    # Both tokens are read and cached; the tests share one app context, so the
+    # second request's user must not linger into the third.
+    assert lusong.post("/api/v1/organisations", json=body).status_code == 400
+    assert hetang.post("/api/v1/organisations", json=body).status_code == 400
+
+    body["county_id"] = city["lusong"].id
+    response = lusong.post("/api/v1/organisations", json=body)
+
+    assert response.status_code == 201

@@ -117,3 +117,39 @@ def test_tokens_are_stored_as_digests(db, city, create_user):
 
     assert token.token_hash == ApiToken.digest(plain)
     assert plain not in token.token_hash
+
+
+def test_local_budgets_start_afresh_in_the_next_window(monkeypatch):
+    from core import ratelimit
+
+    budgets = ratelimit.LocalBudgets()
+    now = [1_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+
+    assert [budgets.hit("token:a/x", 2)[0] for _ in range(3)] == [True, True, False]
+    assert budgets.hit("token:b/x", 2)[0] is True
+    now[0] += ratelimit.WINDOW_SECONDS
+    assert budgets.hit("token:a/x", 2) == (True, 1, now[0] + ratelimit.WINDOW_SECONDS)
+
+
+def test_shared_budgets_are_spent_by_every_worker():
+    import uuid
+
+    import redis
+
+    from core import ratelimit
+
+    uri = "redis://127.0.0.1:6379"
+    try:
+        redis.Redis.from_url(uri, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    # Two workers of one deployment, each with its own connection.
+    first, second = ratelimit.SharedBudgets(uri), ratelimit.SharedBudgets(uri)
+    key = f"token:{uuid.uuid4().hex}/endpoint"
+
+    answers = [first.hit(key, 3)[0], second.hit(key, 3)[0], first.hit(key, 3)[0]]
+
+    assert answers == [True, True, True]
+    allowed, remaining, _reset = second.hit(key, 3)
+    assert (allowed, remaining) == (False, 0)

@@ -1,9 +1,10 @@
 """Services: the registry, credentials, enrollment, requests and counters."""
 
+import time
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.errors import Forbidden, InvalidInput, RuleViolation
 from modules.firefighter_benefits import services, signing
@@ -14,6 +15,7 @@ from modules.firefighter_benefits.models import (
     PlacementRequest,
     VerificationCount,
 )
+from tests.conftest import is_postgres
 from tests.modules.firefighter_benefits.conftest import make_resident_id
 
 
@@ -255,6 +257,53 @@ def test_counts_add_up_across_flushes(db, create_firefighter, create_credential)
     total = db.session.scalar(select(func.sum(VerificationCount.count)))
 
     assert total == 2
+
+
+def test_a_due_flush_is_written_in_the_background(
+    db, create_firefighter, create_credential, monkeypatch
+):
+    services.flush_counts()
+    credential = create_credential(create_firefighter())
+    monkeypatch.setattr(services.counter, "FLUSH_SECONDS", 0)
+
+    services.verify("transit", number=credential.number, on=date(2026, 6, 15))
+
+    deadline = time.monotonic() + 30
+    total = None
+    while total != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        db.session.rollback()
+        total = db.session.scalar(select(func.sum(VerificationCount.count)))
+    assert total == 1
+
+
+def test_checks_see_a_revocation_at_once(db, create_firefighter, create_credential):
+    credential = create_credential(create_firefighter())
+    assert services.verify("transit", number=credential.number)["eligible"]
+
+    services.revoke_credential(credential, "lost", date(2026, 1, 1))
+
+    answer = services.verify("transit", number=credential.number)
+    assert answer["reason_code"] == "revoked"
+
+
+@pytest.mark.skipif(not is_postgres(), reason="ends PostgreSQL backends")
+def test_a_check_survives_the_database_closing_its_connections(
+    db, create_firefighter, create_credential
+):
+    number = create_credential(create_firefighter()).number
+    assert services.verify("transit", number=number)["eligible"]
+    # The session hands its connection back; the gate's own stays open.
+    db.session.close()
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+    assert services.verify("transit", number=number)["eligible"]
 
 
 def _school_user(create_user, fire, admin=False):
