@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import audit, ratelimit
 from core.config import enabled_module_names, load_settings
-from core.context import Actor, set_actor
+from core.context import Actor, bearer_token, set_actor
 from core.errors import PortalError, problem, problem_from
 from core.extensions import babel, csrf, db, login_manager
 from core.i18n import _, _l, select_locale
@@ -126,15 +126,16 @@ class CookieSessions(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request):
-        """An empty session when the request has no session cookie."""
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        """An empty session when the request sends no cookie at all."""
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
             return self.session_class()
         return super().open_session(app, request)
 
-
-def _is_token_call() -> bool:
-    header = request.headers.get("Authorization", "")
-    return header[:7].lower() == "bearer " and request.path.startswith("/api/")
+    def save_session(self, app, session, response):
+        """Nothing to do for a session nobody read or wrote and that stays empty."""
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
 
 
 def _init_request_hooks(app: Flask) -> None:
@@ -142,28 +143,29 @@ def _init_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def identify_actor():
-        g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
+        environ = request.environ
+        request_id = environ.get("HTTP_X_REQUEST_ID", "")[:40] or uuid.uuid4().hex
+        g.request_id = request_id
+        client_addr = environ.get("REMOTE_ADDR") or ""
         # An API call with a token is made by the token, whatever session cookie
         # came with it: core.api.authenticate names that actor, so the session's
         # user is not loaded here.
-        if not _is_token_call() and current_user.is_authenticated:
-            set_actor(
-                Actor(
-                    kind="user",
-                    id=str(current_user.id),
-                    name=current_user.username,
-                    request_id=g.request_id,
-                    client_addr=request.remote_addr or "",
-                )
+        token_call = bearer_token(environ) is not None and environ.get(
+            "PATH_INFO", ""
+        ).startswith("/api/")
+        if not token_call and current_user.is_authenticated:
+            actor = Actor(
+                kind="user",
+                id=str(current_user.id),
+                name=current_user.username,
+                request_id=request_id,
+                client_addr=client_addr,
             )
         else:
-            set_actor(
-                Actor(
-                    kind="anonymous",
-                    request_id=g.request_id,
-                    client_addr=request.remote_addr or "",
-                )
+            actor = Actor(
+                kind="anonymous", request_id=request_id, client_addr=client_addr
             )
+        set_actor(actor)
 
     @app.after_request
     def security_headers(response):

@@ -47,3 +47,15 @@ def acting_as(actor: Actor):
         yield actor
     finally:
         reset_actor(token)
+
+
+def bearer_token(environ: dict) -> str | None:
+    """The API token a request sends as `Authorization: Bearer …`, if any.
+
+    Read from the WSGI environ: it is asked for by the actor, the rate limit
+    and the authentication of every API call.
+    """
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None

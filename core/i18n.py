@@ -15,11 +15,15 @@ def select_locale() -> str | None:
     """Pick the locale: ?lang=, then the session, then the app default."""
     if not has_request_context():
         return None
-    wanted = request.args.get("lang")
-    if wanted in LANGUAGES:
-        session["lang"] = wanted
-        return wanted
-    stored = session.get("lang")
-    if stored in LANGUAGES:
-        return stored
+    # Most requests (every device's API call) carry neither a choice nor a
+    # session; they are answered without parsing the query or the cookie.
+    if b"lang=" in request.query_string:
+        wanted = request.args.get("lang")
+        if wanted in LANGUAGES:
+            session["lang"] = wanted
+            return wanted
+    if session:
+        stored = session.get("lang")
+        if stored in LANGUAGES:
+            return stored
     return None

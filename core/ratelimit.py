@@ -14,6 +14,8 @@ from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from core.context import bearer_token
+
 WINDOW_SECONDS = 60
 
 
@@ -69,9 +71,9 @@ def caller_key() -> str:
     """Who a request counts against: its API token, else its user, else its address."""
     from flask_login import current_user
 
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+    plain = bearer_token(request.environ)
+    if plain is not None:
+        digest = hashlib.sha256(plain.encode()).hexdigest()
         return f"token:{digest[:32]}"
     if current_user.is_authenticated:
         return f"user:{current_user.id}"

@@ -24,7 +24,7 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 from wtforms import ValidationError as WTFValidationError
 
 from core import ratelimit
-from core.context import Actor, set_actor
+from core.context import Actor, bearer_token, set_actor
 from core.errors import Forbidden, InvalidInput, PortalError
 from core.extensions import db
 from core.i18n import _
@@ -72,13 +72,6 @@ def api_blueprint(name: str, url_name: str | None = None) -> Blueprint:
     """A blueprint mounted at /api/v1/<url_name>."""
     prefix = f"{API_PREFIX}/{url_name}" if url_name else API_PREFIX
     return Blueprint(f"api_{name}", name, url_prefix=prefix)
-
-
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return None
 
 
 # Bearer tokens: what a token stands for is kept a few seconds per process, so
@@ -209,7 +202,7 @@ def authenticate():
     A token caller is a TokenCaller (its user is loaded by `api_user` when a
     view asks for it); a session caller is the User.
     """
-    plain = _bearer_token()
+    plain = bearer_token(request.environ)
     if plain is not None:
         caller, user = _token_caller(plain)
         if caller is None or not caller.is_active:
@@ -286,10 +279,12 @@ def _spend_budget() -> None:
 
         @after_this_request
         def add_headers(response):
-            response.headers["X-RateLimit-Limit"] = str(amount)
-            response.headers["X-RateLimit-Remaining"] = str(remaining)
-            response.headers["X-RateLimit-Reset"] = str(int(reset))
-            response.headers["Retry-After"] = str(max(0, int(reset - time.time())))
+            # Added, not set: no view sends these, and setting searches the list.
+            headers = response.headers
+            headers.add("X-RateLimit-Limit", str(amount))
+            headers.add("X-RateLimit-Remaining", str(remaining))
+            headers.add("X-RateLimit-Reset", str(int(reset)))
+            headers.add("Retry-After", str(max(0, int(reset - time.time()))))
             return response
 
     if not allowed:
