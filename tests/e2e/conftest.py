@@ -103,8 +103,12 @@ def browser(live_server):
 @pytest.fixture
 def page(browser, live_server, request):
     """A fresh page; its screenshot is saved when the test fails."""
+    # Reduced motion: charts are drawn without their entry animation, so a
+    # screenshot shows every bar at its full height.
     context = browser.new_context(
-        locale="zh-CN", viewport={"width": 1366, "height": 900}
+        locale="zh-CN",
+        viewport={"width": 1366, "height": 900},
+        reduced_motion="reduce",
     )
     page = context.new_page()
     page.base_url = live_server["url"]
@@ -136,8 +140,12 @@ def sign_in(page, username="admin", password="zhuzhou-demo-2026"):
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot in test-artifacts/."""
+    """Save a full-page screenshot in test-artifacts/, once every chart is drawn."""
     ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('[data-chart]'))"
+        ".every(element => element.dataset.drawn === 'true')"
+    )
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

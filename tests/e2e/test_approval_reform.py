@@ -14,8 +14,6 @@ def test_overview_draws_the_charts(page):
     assert page.locator("h3").first.inner_text() == "工程建设项目审批概览"
     assert page.locator("[data-drawn=true]").count() == 2
     assert "施工许可" in page.locator("#stage-figures").inner_text()
-    # data-drawn is set when drawing starts; let the entry animation finish.
-    page.wait_for_timeout(1500)
     screenshot(page, "chart-approval_reform")
 
 

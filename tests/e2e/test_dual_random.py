@@ -33,8 +33,6 @@ def test_overview_draws_its_charts(page):
     assert "芦淞区" in page.locator("#chart-counties .portal-chart").get_attribute(
         "data-chart"
     )
-    # Let the bars finish growing so the picture shows the real values.
-    page.wait_for_timeout(1500)
     screenshot(page, "chart-dual_random")
 
 

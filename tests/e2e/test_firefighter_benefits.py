@@ -11,8 +11,6 @@ def test_overview_chart_is_drawn(page):
 
     page.goto(f"{page.base_url}{OVERVIEW}")
     page.wait_for_selector("[data-drawn=true]")
-    # ECharts grows the bars for about a second; the screenshot waits for them.
-    page.wait_for_timeout(1500)
 
     screenshot(page, "chart-firefighter_benefits")
     assert page.locator("h3").first.inner_text() == "消防救援人员优待概览"

@@ -16,8 +16,6 @@ def test_it_projects_overview_draws_its_charts(page):
     assert page.locator("h3").first.inner_text() == "政务信息化项目概览"
     assert page.locator("[data-drawn=true]").count() == 2
     assert "已申报" in page.locator(".portal-chart").first.get_attribute("data-chart")
-    # ECharts grows the bars for about a second after drawing starts.
-    page.wait_for_timeout(1500)
     screenshot(page, "chart-it_projects")
 
 

@@ -14,8 +14,6 @@ def test_overview_draws_the_charts(page):
     assert page.locator("h3").first.inner_text() == "市长质量奖概览"
     assert page.locator("[data-drawn=true]").count() == 2
     assert "芦淞区" in page.locator("#county-figures").inner_text()
-    # data-drawn is set when drawing starts; let the entry animation finish.
-    page.wait_for_timeout(1500)
     screenshot(page, "chart-quality_award")
 
 

@@ -12,8 +12,6 @@ def test_overview_draws_the_charts(page):
 
     page.goto(f"{page.base_url}/admin/safety_assessment-overview/")
     page.wait_for_selector("[data-drawn=true]")
-    # The bars grow for about a second; the screenshot shows them grown.
-    page.wait_for_timeout(1500)
 
     screenshot(page, "chart-safety_assessment")
     assert "安全生产和消防工作考核概览" in page.locator("h3").first.inner_text()

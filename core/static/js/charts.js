@@ -12,7 +12,12 @@
       window.setTimeout(function () {
         element.setAttribute("data-drawn", "true");
       }, 3000);
-      chart.setOption(JSON.parse(element.getAttribute("data-chart")));
+      var options = JSON.parse(element.getAttribute("data-chart"));
+      // Honour the reader's wish for still pages: the chart appears drawn.
+      if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+        options.animation = false;
+      }
+      chart.setOption(options);
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
