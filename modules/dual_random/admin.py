@@ -153,6 +153,7 @@ class TargetView(PortalModelView):
     """The target registry (task 4); fast on a million rows."""
 
     view_permission, edit_permission = VIEW, EDIT
+    keyset_pager = True
     column_list = (
         "id",
         "name",
