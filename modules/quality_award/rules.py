@@ -288,6 +288,10 @@ def allowed_actions(state: State, kind: ApplicantKind) -> list[str]:
 
 def add_years(day: date, years: int) -> date:
     """The same calendar day `years` later; 29 February falls back to the 28th."""
+    # Past the calendar's ends the answer is "out of range" (OverflowError, as
+    # date arithmetic raises), which the API answers as the caller's bad input.
+    if not date.min.year <= day.year + years <= date.max.year:
+        raise OverflowError(f"year {day.year + years} is out of range")
     try:
         return day.replace(year=day.year + years)
     except ValueError:

@@ -54,6 +54,16 @@ def test_eligibility_check_lists_reasons_with_articles(api, qa):
     assert [r["article"] for r in response.json["reasons"]] == ["art. 10(1)", "art. 11"]
 
 
+def test_eligibility_check_on_a_date_near_year_one_is_bad_input(api, qa):
+    # The five-year operating window of art. 9(1) would start before year 1.
+    response = api(qa["lusong"]).post(
+        f"{URL}/eligibility-check", json={"kind": "organisation", "on": "0002-03-01"}
+    )
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
 def test_create_application_returns_201(api, qa, create_organisation):
     organisation = create_organisation(qa["city"]["lusong"])
 

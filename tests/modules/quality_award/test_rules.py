@@ -132,6 +132,14 @@ def test_leap_day_anniversary_falls_on_28_february():
     assert rules.add_years(date(2020, 2, 29), 5) == date(2025, 2, 28)
 
 
+def test_years_past_the_calendar_ends_are_out_of_range():
+    assert rules.add_years(date(4, 6, 1), -3) == date(1, 6, 1)
+    with pytest.raises(OverflowError):
+        rules.add_years(date(3, 6, 1), -3)
+    with pytest.raises(OverflowError):
+        rules.add_years(date(9998, 6, 1), 3)
+
+
 @pytest.mark.parametrize(
     ("kind", "already", "refused"),
     [(ORG, 4, False), (ORG, 5, True), (PERSON, 2, False), (PERSON, 3, True)],
