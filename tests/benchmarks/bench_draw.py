@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert
 
+from core.demo import COUNTIES
 from tests.benchmarks.harness import Figure, Timer, fresh_app
 
 TARGETS, INSPECTORS, SMOKE_TARGETS, SMOKE_INSPECTORS = 1_000_000, 2_000, 2_000, 40
@@ -41,23 +42,10 @@ class _Root:
         return True
 
 
-def _load(targets: int, inspectors: int):
-    from core.directory import create_department
-    from core.extensions import db
-    from core.models import DepartmentKind
+def insert_targets(department_id: int, county_ids: list[int], count: int) -> None:
+    """Add `count` food-business targets spread over the counties and risk levels."""
     from core.models.base import utcnow
-    from modules.dual_random import services
-    from modules.dual_random.models import Inspector, Method, RiskLevel, Target
-
-    city = create_department("B0", "株洲市", DepartmentKind.CITY)
-    counties = [
-        create_department(f"B{i}", f"县{i}", DepartmentKind.COUNTY, city)
-        for i in range(1, 10)
-    ]
-    market = create_department(
-        "B99", "市场监管局", DepartmentKind.CITY_DEPARTMENT, city
-    )
-    db.session.commit()
+    from modules.dual_random.models import RiskLevel, Target
 
     # Rows go to the driver as plain tuples (COPY on PostgreSQL): no per-row
     # type processing by SQLAlchemy.
@@ -77,13 +65,34 @@ def _load(targets: int, inspectors: int):
         "created_at",
         "updated_at",
     )
-    for start in range(0, targets, BATCH):
+    spread = len(county_ids)
+    for start in range(0, count, BATCH):
         rows = [
-            (market.id, counties[n % 9].id, f"对象{n}", "食品经营者", "", "", "")
-            + (levels[n % 3], True, 1, now, now)
-            for n in range(start, min(start + BATCH, targets))
+            (department_id, county_ids[n % spread], f"对象{n}", "食品经营者", "", "")
+            + ("", levels[n % 3], True, 1, now, now)
+            for n in range(start, min(start + BATCH, count))
         ]
         _insert_rows(Target, columns, rows)
+
+
+def _load(targets: int, inspectors: int):
+    from core.directory import create_department
+    from core.extensions import db
+    from core.models import DepartmentKind
+    from modules.dual_random import services
+    from modules.dual_random.models import Inspector, Method
+
+    city = create_department("B0", "株洲市", DepartmentKind.CITY)
+    counties = [
+        create_department(f"B{code}", name, DepartmentKind.COUNTY, city)
+        for code, (name, _townships) in COUNTIES.items()
+    ]
+    market = create_department(
+        "B99", "市场监管局", DepartmentKind.CITY_DEPARTMENT, city
+    )
+    db.session.commit()
+
+    insert_targets(market.id, [county.id for county in counties], targets)
     connection = db.session.connection()
     connection.execute(
         insert(Inspector.__table__),

@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import event, text
 
+from core.demo import COUNTIES
 from core.directory import create_department, create_user, find_or_create_role
 from core.extensions import db
 from core.models import DepartmentKind
@@ -100,57 +101,20 @@ TARGETS = "/admin/dual_random_targets/"
 
 
 def _fill_targets(rows: int) -> None:
-    """Add `rows` inspection targets of nine counties, a third of them high risk."""
-    from core.models.base import utcnow
-    from modules.dual_random.models import RiskLevel, Target
-    from tests.benchmarks.bench_draw import BATCH, _insert_rows
+    """Add `rows` inspection targets of the nine counties, a third of them high risk."""
+    from tests.benchmarks.bench_draw import insert_targets
 
     city = create_department("T0", "株洲市", DepartmentKind.CITY)
     counties = [
-        create_department(f"T{n}", name, DepartmentKind.COUNTY, city)
-        for n, name in enumerate(COUNTIES, start=1)
+        create_department(f"T{code}", name, DepartmentKind.COUNTY, city)
+        for code, (name, _townships) in COUNTIES.items()
     ]
     market = create_department(
         "T99", "市场监管局", DepartmentKind.CITY_DEPARTMENT, city
     )
     db.session.commit()
-    now = utcnow().replace(tzinfo=None)
-    levels = [level.name for level in RiskLevel]
-    columns = (
-        "department_id",
-        "county_id",
-        "name",
-        "target_type",
-        "industry",
-        "address",
-        "credit_rating",
-        "risk_level",
-        "is_active",
-        "version",
-        "created_at",
-        "updated_at",
-    )
-    for start in range(0, rows, BATCH):
-        batch = [
-            (market.id, counties[n % 9].id, f"对象{n}", "食品经营者", "", "", "")
-            + (levels[n % 3], True, 1, now, now)
-            for n in range(start, min(start + BATCH, rows))
-        ]
-        _insert_rows(Target, columns, batch)
+    insert_targets(market.id, [county.id for county in counties], rows)
     db.session.commit()
-
-
-COUNTIES = (
-    "荷塘区",
-    "芦淞区",
-    "石峰区",
-    "天元区",
-    "渌口区",
-    "醴陵市",
-    "攸县",
-    "茶陵县",
-    "炎陵县",
-)
 
 
 def _target_pages(app) -> dict[str, str]:
