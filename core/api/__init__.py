@@ -288,7 +288,9 @@ def _spend_budget() -> None:
             return response
 
     if not allowed:
-        raise TooManyRequests(f"{amount} per 1 minute")
+        raise TooManyRequests(
+            _("Too many requests: at most %(amount)s a minute.", amount=amount)
+        )
 
 
 def endpoint(
