@@ -20,6 +20,7 @@ from core.context import Actor, bearer_token, set_actor
 from core.errors import PortalError, problem, problem_from
 from core.extensions import babel, csrf, db, login_manager
 from core.i18n import _, _l, select_locale
+from core.jsonprovider import OrjsonProvider
 from core.registry import Registry, resolve
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the portal app with the enabled modules; see README.md for settings."""
     instance = os.environ.get("INSTANCE_PATH", str(ROOT / "instance"))
-    app = Flask("core", instance_path=instance, root_path=str(ROOT / "core"))
+    app = PortalFlask("core", instance_path=instance, root_path=str(ROOT / "core"))
     app.config.update(load_settings(app.instance_path, overrides))
     for folder in (
         app.instance_path,
@@ -63,6 +64,27 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.add_url_rule("/", "root", lambda: _redirect_to_portal())
     log.debug("app created with modules: %s", ", ".join(m.name for m in registry))
     return app
+
+
+class PortalFlask(Flask):
+    """Flask with orjson for JSON and hooks checked for coroutines only once."""
+
+    json_provider_class = OrjsonProvider
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synced: dict = {}
+
+    def ensure_sync(self, func):
+        """`func`, or its synchronous wrapper when it is a coroutine function.
+
+        Flask asks this of every hook on every request; the answer for a given
+        function never changes, so it is looked up rather than inspected anew.
+        """
+        synced = self._synced.get(func)
+        if synced is None:
+            synced = self._synced[func] = super().ensure_sync(func)
+        return synced
 
 
 def _redirect_to_portal():
@@ -132,8 +154,18 @@ class CookieSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app, session, response):
-        """Nothing to do for a session nobody read or wrote and that stays empty."""
-        if not session and not session.modified and not session.accessed:
+        """Nothing to write for a session that came without a cookie and stays empty.
+
+        Flask-Login reads the session after every request, so the answer still
+        says it varies with the cookie, as Flask would have said.
+        """
+        if (
+            not session
+            and not session.modified
+            and not request.environ.get("HTTP_COOKIE")
+        ):
+            if session.accessed:
+                response.headers.add("Vary", "Cookie")
             return
         super().save_session(app, session, response)
 

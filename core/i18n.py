@@ -22,7 +22,9 @@ def select_locale() -> str | None:
         if wanted in LANGUAGES:
             session["lang"] = wanted
             return wanted
-    if session:
+    # Touching the session marks it read, and a read session costs a Vary
+    # header; without a cookie there is nothing stored to read.
+    if request.environ.get("HTTP_COOKIE") and session:
         stored = session.get("lang")
         if stored in LANGUAGES:
             return stored

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from core.models import AuditEntry
 from modules.firefighter_benefits import services
 from modules.firefighter_benefits.models import Firefighter
+from modules.firefighter_benefits.schemas import VerificationOutSchema
 from tests.modules.firefighter_benefits.conftest import (
     ALL_PERMISSIONS,
     make_resident_id,
@@ -33,7 +34,12 @@ def test_verification_with_number(
     body = response.get_json()
     assert body["eligible"] is True
     assert body["holder"] == "李**"
+    assert body["valid_until"] == credential.expires_on.isoformat()
     assert "resident_id" not in body and "phone" not in body
+    # The answer is sent as the service built it: exactly the documented fields.
+    documented = set(VerificationOutSchema().fields)
+    assert set(body) <= documented
+    assert VerificationOutSchema().load(body)["eligible"] is True
 
 
 def test_verification_with_tampered_code(
