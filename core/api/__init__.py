@@ -308,15 +308,11 @@ def endpoint(
     summary="",
     tags=(),
     rate_limited=True,
-    ready=False,
 ):
     """Declare an API view; see the module docstring.
 
     Rate-limited views allow API_RATE_LIMIT_PER_MINUTE requests per token (or
     user, or address) per minute, so credential numbers cannot be enumerated.
-    A `ready` view returns its answer in JSON form already (plain strings,
-    numbers and booleans), so it is sent without the response schema's dump;
-    the schema still documents it, and the API tests check answers against it.
     """
 
     def decorate(view):
@@ -351,8 +347,6 @@ def endpoint(
                 or hasattr(result, "status_code")
             ):
                 return result
-            if ready:
-                return result, status
             return _schema(response, many).dump(result), status
 
         for method in methods:
