@@ -2,7 +2,6 @@
 
 import logging
 import os
-import uuid
 from pathlib import Path
 
 from flask import Blueprint, Flask, g, jsonify, request
@@ -16,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import audit, ratelimit
 from core.config import enabled_module_names, load_settings
-from core.context import Actor, bearer_token, set_actor
+from core.context import Actor, bearer_token, request_id_of, set_actor
 from core.errors import PortalError, problem, problem_from
 from core.extensions import babel, csrf, db, login_manager
 from core.i18n import _, _l, select_locale
@@ -59,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_api(app, registry)
     _init_admin(app, registry)
     _init_templates(app, registry)
+    _init_device_path(app)
 
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.add_url_rule("/", "root", lambda: _redirect_to_portal())
@@ -140,6 +140,13 @@ SECURITY_HEADERS = (
 )
 
 
+def standard_headers(config) -> tuple:
+    """The security headers every answer carries; HSTS where cookies are secure."""
+    if config["SESSION_COOKIE_SECURE"]:
+        return SECURITY_HEADERS + (("Strict-Transport-Security", "max-age=31536000"),)
+    return SECURITY_HEADERS
+
+
 class CookieSessions(SecureCookieSessionInterface):
     """Signed cookie sessions that build no signer for a request without one.
 
@@ -176,7 +183,7 @@ def _init_request_hooks(app: Flask) -> None:
     @app.before_request
     def identify_actor():
         environ = request.environ
-        request_id = environ.get("HTTP_X_REQUEST_ID", "")[:40] or uuid.uuid4().hex
+        request_id = request_id_of(environ)
         g.request_id = request_id
         client_addr = environ.get("REMOTE_ADDR") or ""
         # An API call with a token is made by the token, whatever session cookie
@@ -203,13 +210,9 @@ def _init_request_hooks(app: Flask) -> None:
     def security_headers(response):
         headers = response.headers
         present = {name.lower() for name, _value in headers}
-        for name, value in SECURITY_HEADERS:
+        for name, value in standard_headers(app.config):
             if name.lower() not in present:
                 headers.add(name, value)
-        if app.config["SESSION_COOKIE_SECURE"] and "strict-transport-security" not in (
-            present
-        ):
-            headers.add("Strict-Transport-Security", "max-age=31536000")
         headers["X-Request-ID"] = g.get("request_id", "")
         return response
 
@@ -278,6 +281,14 @@ def _init_api(app: Flask, registry: Registry) -> None:
         for name in set(app.blueprints) - before:
             # The API checks CSRF itself for session callers (core.api.authenticate).
             csrf.exempt(app.blueprints[name])
+
+
+def _init_device_path(app: Flask) -> None:
+    from core.api.device import DevicePath
+
+    # Wraps Flask's own WSGI callable, so middleware added later (a proxy fix)
+    # still runs in front of both paths.
+    app.wsgi_app = DevicePath(app, app.wsgi_app)
 
 
 def _init_admin(app: Flask, registry: Registry) -> None:

@@ -59,3 +59,8 @@ def bearer_token(environ: dict) -> str | None:
     if header[:7].lower() == "bearer ":
         return header[7:].strip()
     return None
+
+
+def request_id_of(environ: dict) -> str:
+    """The request's id: the caller's X-Request-ID (40 characters), else a new one."""
+    return environ.get("HTTP_X_REQUEST_ID", "")[:40] or uuid.uuid4().hex

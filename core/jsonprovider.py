@@ -30,9 +30,12 @@ class OrjsonProvider(DefaultJSONProvider):
     def response(self, *args, **kwargs):
         """A JSON response of the arguments, as `flask.jsonify` makes it."""
         obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.body(obj), mimetype=self.mimetype)
+
+    def body(self, obj) -> bytes:
+        """The bytes of a JSON response of `obj`: indented in debug, one line ending."""
         indent = self.compact is False or (self.compact is None and self._app.debug)
-        body = self._encode(obj, indent, orjson.OPT_APPEND_NEWLINE)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        return self._encode(obj, indent, orjson.OPT_APPEND_NEWLINE)
 
     def _encode(self, obj, indent: bool, extra: int = 0) -> bytes:
         options = _OPTIONS | extra | (orjson.OPT_INDENT_2 if indent else 0)

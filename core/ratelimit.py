@@ -73,14 +73,31 @@ def caller_key() -> str:
 
     plain = bearer_token(request.environ)
     if plain is not None:
-        digest = hashlib.sha256(plain.encode()).hexdigest()
-        return f"token:{digest[:32]}"
+        return token_key(hashlib.sha256(plain.encode()).hexdigest())
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return f"addr:{request.remote_addr or ''}"
 
 
-def spend(scope: str, limit: int) -> tuple[bool, int, float]:
-    """Count the request against its caller's budget for `scope`."""
+def token_key(digest: str) -> str:
+    """Who a token's requests count against, from the token's SHA-256 digest."""
+    return f"token:{digest[:32]}"
+
+
+def spend(scope: str, limit: int, caller: str | None = None) -> tuple[bool, int, float]:
+    """Count a request against its caller's budget for `scope`.
+
+    The caller is the current request's (`caller_key`) unless named.
+    """
     budgets = current_app.extensions["request_budgets"]
-    return budgets.hit(f"{caller_key()}/{scope}", limit)
+    return budgets.hit(f"{caller or caller_key()}/{scope}", limit)
+
+
+def budget_headers(amount: int, remaining: int, reset: float) -> list[tuple]:
+    """The X-RateLimit headers (and Retry-After) of an answer."""
+    return [
+        ("X-RateLimit-Limit", str(amount)),
+        ("X-RateLimit-Remaining", str(remaining)),
+        ("X-RateLimit-Reset", str(int(reset))),
+        ("Retry-After", str(max(0, int(reset - time.time())))),
+    ]

@@ -57,6 +57,23 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+@dataclass(frozen=True)
+class DeviceRoute:
+    """An endpoint also served on the device path (core.api.device)."""
+
+    method: str
+    path: str
+    endpoint: str
+    view: object
+    permission: str
+    body: type[Schema]
+    response: type[Schema]
+    status: int
+
+
+DEVICE_ROUTES: list[DeviceRoute] = []
+
+
 class ProblemSchema(Schema):
     """RFC 9457 problem details."""
 
@@ -171,6 +188,11 @@ def _after_rollback(session, previous_transaction):
     session.info.pop("api_callers_changed", None)
 
 
+def cached_caller(digest: str) -> TokenCaller | None:
+    """The caller of a token digest as this process last read it, if still fresh."""
+    return _callers.get(digest, time.monotonic())
+
+
 def _token_caller(plain: str) -> tuple[TokenCaller | None, User | None]:
     """The token's caller, and its user when this call had to read it."""
     digest = ApiToken.digest(plain)
@@ -281,10 +303,8 @@ def _spend_budget() -> None:
         def add_headers(response):
             # Added, not set: no view sends these, and setting searches the list.
             headers = response.headers
-            headers.add("X-RateLimit-Limit", str(amount))
-            headers.add("X-RateLimit-Remaining", str(remaining))
-            headers.add("X-RateLimit-Reset", str(int(reset)))
-            headers.add("Retry-After", str(max(0, int(reset - time.time()))))
+            for name, value in ratelimit.budget_headers(amount, remaining, reset):
+                headers.add(name, value)
             return response
 
     if not allowed:
@@ -308,14 +328,25 @@ def endpoint(
     summary="",
     tags=(),
     rate_limited=True,
+    device=False,
 ):
     """Declare an API view; see the module docstring.
 
     Rate-limited views allow API_RATE_LIMIT_PER_MINUTE requests per token (or
     user, or address) per minute, so credential numbers cannot be enumerated.
+    A `device` view is also served on the device path (core.api.device): it
+    takes a JSON body, needs a permission, has no URL variables or query, and
+    answers a dict from its body alone, without reading `request`.
     """
 
     def decorate(view):
+        if device:
+            if not rate_limited:
+                raise TypeError(f"{rule}: a device endpoint spends the caller's budget")
+            _declare_device_route(
+                bp, rule, methods, view, permission, body, response, status
+            )
+
         @functools.wraps(view)
         def wrapper(**kwargs):
             if rate_limited:
@@ -370,6 +401,28 @@ def endpoint(
         return wrapper
 
     return decorate
+
+
+def _declare_device_route(bp, rule, methods, view, permission, body, response, status):
+    path = (bp.url_prefix or "") + rule
+    if "<" in rule or not (permission and body and response):
+        raise TypeError(
+            f"{path}: a device endpoint has a fixed path, a permission, a body"
+            " schema and a response schema"
+        )
+    for method in methods:
+        DEVICE_ROUTES.append(
+            DeviceRoute(
+                method=method.upper(),
+                path=path,
+                endpoint=f"{bp.name}.{view.__name__}",
+                view=view,
+                permission=permission,
+                body=body,
+                response=response,
+                status=status,
+            )
+        )
 
 
 def _unauthorised_detail() -> str:

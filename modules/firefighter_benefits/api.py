@@ -53,6 +53,8 @@ EDIT = "firefighter_benefits.edit"
     body=VerificationInSchema,
     response=VerificationOutSchema,
     permission="firefighter_benefits.verify",
+    # Gates send thousands of these a second: served on the device path too.
+    device=True,
 )
 def verify(body):
     """Check a credential number or signed code for a benefit at a gate or desk."""
