@@ -50,6 +50,9 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TOKEN_CACHE_SECONDS": float(env.get("API_TOKEN_CACHE_SECONDS", "5")),
         "CALENDAR_REFRESH_SECONDS": float(env.get("CALENDAR_REFRESH_SECONDS", "2")),
+        "FIREFIGHTER_GATE_REFRESH_SECONDS": float(
+            env.get("FIREFIGHTER_GATE_REFRESH_SECONDS", "2")
+        ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -3,7 +3,7 @@
 from core.i18n import _l
 from core.jobs import CATCH_UP, SKIP, Job
 from core.timeutil import today_local
-from modules.firefighter_benefits import services
+from modules.firefighter_benefits import gate, services
 
 
 def enrollment_reminder() -> int:
@@ -14,6 +14,11 @@ def enrollment_reminder() -> int:
 def flush_verification_counts() -> int:
     """Write the verification counts buffered in this process."""
     return services.flush_counts()
+
+
+def prune_gate_log() -> int:
+    """Delete the gate registry's change log older than a day."""
+    return gate.prune_log()
 
 
 JOBS = [
@@ -32,5 +37,13 @@ JOBS = [
         misfire=SKIP,
         time_limit=60,
         title=_l("Write verification statistics"),
+    ),
+    Job(
+        id="firefighter_benefits.prune_gate_log",
+        func=prune_gate_log,
+        trigger="cron:30 3 * * *",
+        misfire=CATCH_UP,
+        time_limit=600,
+        title=_l("Prune the gate registry's change log"),
     ),
 ]

@@ -25,6 +25,7 @@ from core.models.base import (
     TimestampMixin,
     UTCDateTime,
     VersionedMixin,
+    utcnow,
 )
 from core.models.departments import Department
 from core.models.users import User
@@ -278,6 +279,29 @@ class VerificationCount(db.Model):
     eligible: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(40))
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class GateChange(db.Model):
+    """A committed change to what gate checks read (gate.GateRegistry).
+
+    One row per changed firefighter (their credentials included) or one for
+    the venues; ids are taken in commit order, so a process that has read up
+    to an id has seen every change before it.
+    """
+
+    __tablename__ = "firefighter_benefits_gate_changes"
+    # A technical log of which rows to reload; the changes themselves are
+    # audited on their own tables.
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    firefighter_id: Mapped[int | None] = mapped_column(Integer)
+    venues: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
 
 
 class EnrollmentList(TimestampMixin, VersionedMixin, db.Model):

@@ -8,11 +8,11 @@ import atexit
 import logging
 import threading
 import time
-from collections import Counter, namedtuple
+from collections import Counter
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from core import audit, scoping
@@ -29,7 +29,7 @@ from core.validators import (
     mask_resident_id,
     validate_resident_id,
 )
-from modules.firefighter_benefits import rules, signing
+from modules.firefighter_benefits import gate, rules, signing
 from modules.firefighter_benefits.models import (
     BenefitRule,
     Category,
@@ -45,7 +45,6 @@ from modules.firefighter_benefits.models import (
     Relation,
     RequestKind,
     Status,
-    Venue,
     VerificationCount,
 )
 
@@ -633,8 +632,9 @@ def verify(
 ) -> dict:
     """Answer a gate or desk: may this credential holder have this benefit now?
 
-    One indexed query reads the credential and its holder, one more the venue;
-    the answer names only what the desk needs. The check is counted.
+    The credential, its holder and the venue come from this process's gate
+    registry (gate.py), not a read per check; the answer names only what the
+    desk needs. The check is counted.
     """
     on = on or today_local()
     answer = _verify(benefit, number, code, venue_code, on)
@@ -643,83 +643,6 @@ def verify(
         (on, answer["benefit"], venue_kind, answer["eligible"], answer["reason_code"])
     )
     return answer
-
-
-class _PreparedRead:
-    """A SELECT compiled once per dialect and run on the DBAPI cursor.
-
-    A gate check runs the same two reads thousands of times a second; this
-    skips Core's per-execution work (cache key, execution context, result
-    object) and keeps its conversions: each column type's own result processor
-    turns stored enum names and SQLite's date strings into Python values.
-    """
-
-    def __init__(self, statement):
-        self.statement = statement
-        self.row = namedtuple("Row", [c.key for c in statement.selected_columns])
-        self.by_dialect: dict = {}
-
-    def _compiled(self, dialect) -> tuple:
-        found = self.by_dialect.get(dialect)
-        if found is None:
-            compiled = self.statement.compile(dialect=dialect)
-            processors = tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
-            )
-            found = self.by_dialect[dialect] = (
-                compiled.string,
-                compiled.positiontup,
-                processors,
-            )
-        return found
-
-    def first(self, connection, **params):
-        """The first row for `params` on a SQLAlchemy connection, or None."""
-        sql, positions, processors = self._compiled(connection.dialect)
-        arguments = [params[name] for name in positions] if positions else params
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(sql, arguments)
-            values = cursor.fetchone()
-        finally:
-            cursor.close()
-        if values is None:
-            return None
-        return self.row._make(
-            value if convert is None else convert(value)
-            for convert, value in zip(processors, values, strict=True)
-        )
-
-
-# A gate check's reads, built once. They run on a connection of the checking
-# thread kept open in autocommit mode between checks, so a check costs one
-# round trip to the database: no pool checkout with its ping, and no BEGIN and
-# ROLLBACK around the read as in the request's session.
-_VENUE_CHECK = _PreparedRead(
-    select(
-        Venue.name,
-        Venue.kind,
-        Venue.treatment,
-        Venue.military_rate_note,
-    ).where(Venue.code == bindparam("code"), Venue.is_active.is_(True))
-)
-
-_CREDENTIAL_CHECK = _PreparedRead(
-    select(
-        Credential.number,
-        Credential.issued_on,
-        Credential.expires_on,
-        Credential.revoked_on,
-        Firefighter.name,
-        Firefighter.category,
-        Firefighter.service_start,
-        Firefighter.status,
-        Firefighter.status_since,
-    )
-    .join(Firefighter, Firefighter.id == Credential.firefighter_id)
-    .where(Credential.number == bindparam("number"))
-)
 
 
 class _GateConnection(threading.local):
@@ -816,15 +739,16 @@ def _check(connection, benefit, number, code, venue_code, on) -> dict:
         number, signed_expiry = checked.number, checked.expires_on
     number = (number or "").strip().upper()
 
+    registry = gate.registry_for(connection.engine).ready(connection)
     venue = None
     extra = {}
     if benefit == "venue":
-        venue = _VENUE_CHECK.first(connection, code=(venue_code or "").strip())
+        venue = registry.venue((venue_code or "").strip())
         if venue is None:
             return _answer(False, "unknown_venue", benefit)
         extra = {"venue": venue.name, "venue_kind": str(venue.kind)}
 
-    row = _CREDENTIAL_CHECK.first(connection, number=number)
+    row = registry.credential(number)
     if row is None:
         return _answer(False, "unknown_credential", benefit, **extra)
     if signed_expiry is not None and signed_expiry != row.expires_on:
@@ -832,7 +756,7 @@ def _check(connection, benefit, number, code, venue_code, on) -> dict:
 
     holder = {
         "credential_number": row.number,
-        "holder": rules.mask_name(row.name),
+        "holder": row.holder,
         "category": str(row.category),
         "category_label": _cached_text(CATEGORY_LABELS, row.category),
         "valid_until": row.expires_on,

@@ -204,6 +204,20 @@ def _workers_cpu(master: int) -> float | None:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _workers_rss_mb(master: int) -> float | None:
+    """The largest resident memory of the server's worker processes, in MB."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        largest = 0
+        for pid in children:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    largest = max(largest, int(line.split()[1]))
+    except (OSError, IndexError, ValueError):
+        return None
+    return largest / 1024
+
+
 class Load:
     """What one or more load runs of an endpoint measured."""
 
@@ -423,6 +437,7 @@ def run(results: Results, smoke: bool) -> None:
     log = tempfile.TemporaryFile()
     server = _serve(url, instance or tempfile.mkdtemp(), key, port, log)
     bare, checks, portal = Load(), Load(), Load()
+    memory = None
     try:
         warm = 1.0 if smoke else 3.0
         measure("/flask", warm)
@@ -436,6 +451,8 @@ def run(results: Results, smoke: bool) -> None:
                 )
         answered += checks.requests
         portal.add(measure("/bare", seconds / rounds))
+        # Each worker holds the gate registry of every credential by now.
+        memory = _workers_rss_mb(server.pid)
     finally:
         # SIGTERM is gunicorn's graceful stop: workers finish and write their
         # buffered verification counts on the way out.
@@ -451,6 +468,18 @@ def run(results: Results, smoke: bool) -> None:
             f"{portal.errors} portal constant view errors\n{_tail(log)}"
         )
     _report(results, bare, checks, portal)
+    if memory is not None:
+        results.add(
+            Figure(
+                "worker resident memory, gate registry loaded",
+                memory,
+                "MB",
+                reference=len(numbers),
+                reference_name="credentials",
+                target="<= 200 MB",
+                met=memory <= 200,
+            )
+        )
 
     from sqlalchemy import func, select
 

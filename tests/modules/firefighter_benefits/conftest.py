@@ -140,6 +140,19 @@ def create_venue(db, fire):
 
 
 @pytest.fixture(autouse=True)
+def fresh_gate_registry():
+    """Each test's gate checks load the registry from its own tables.
+
+    The tables are emptied between tests beneath the ORM, so no change is logged.
+    """
+    from modules.firefighter_benefits import gate
+
+    gate._registries.clear()
+    yield
+    gate._registries.clear()
+
+
+@pytest.fixture(autouse=True)
 def empty_counter():
     """Each test starts with no verification counts buffered from another."""
     from modules.firefighter_benefits import services
