@@ -293,6 +293,9 @@ class GateChange(db.Model):
     # A technical log of which rows to reload; the changes themselves are
     # audited on their own tables.
     __audit__ = False
+    # Ids are never taken again once pruned, on SQLite too: a process that has
+    # read up to an id must not take a later change for one it has seen.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True

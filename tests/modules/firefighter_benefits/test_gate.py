@@ -207,3 +207,14 @@ def test_pruning_keeps_the_last_day(db, create_firefighter):
 
     assert gate.prune_log() == 1
     assert db.session.scalar(select(func.count(GateChange.id))) == 1
+
+
+def test_log_ids_are_not_taken_again_once_pruned(db, create_firefighter):
+    create_firefighter()
+    last = db.session.scalar(select(func.max(GateChange.id)))
+    db.session.execute(delete(GateChange))
+    db.session.commit()
+
+    create_firefighter(born=date(1996, 6, 6))
+
+    assert db.session.scalar(select(func.min(GateChange.id))) > last

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column('venues', sa.Boolean(), nullable=False),
         sa.Column('recorded_at', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_firefighter_benefits_gate_changes')),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table('firefighter_benefits_gate_changes', schema=None) as batch_op:
         batch_op.create_index(
