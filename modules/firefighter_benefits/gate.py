@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from core.extensions import db
 from core.models.base import utcnow
 from modules.firefighter_benefits.models import (
     Credential,
@@ -85,18 +86,21 @@ class GateRegistry:
         self.refreshed_at = 0.0
         self.stale = True
 
-    def ready(self, connection) -> "GateRegistry":
+    def ready(self) -> "GateRegistry":
         """The registry, refreshed first when its interval has passed.
 
         The first load waits; a later refresh is made by one checking thread
-        while the others answer from the rows they have.
+        while the others answer from the rows they have. A refresh borrows a
+        pooled connection for its reads; a check between refreshes reads
+        nothing from the database.
         """
         now = time.monotonic()
         interval = current_app.config["FIREFIGHTER_GATE_REFRESH_SECONDS"]
         if self.stale or now - self.refreshed_at >= interval:
             if self.lock.acquire(blocking=not self.loaded):
                 try:
-                    self._refresh(connection, now)
+                    with db.engine.connect() as connection:
+                        self._refresh(connection, now)
                 finally:
                     self.lock.release()
         return self
@@ -118,8 +122,6 @@ class GateRegistry:
         else:
             self._apply_changes(connection)
         self.refreshed_at = now
-        # Ends the implicit transaction of the reads; in autocommit nothing is sent.
-        connection.commit()
 
     def _load(self, connection) -> None:
         # The log's end is read before the rows, so nothing committed between
@@ -260,8 +262,6 @@ def _after_rollback(session, previous_transaction):
 
 def prune_log() -> int:
     """Delete log rows older than LOG_DAYS; returns how many went."""
-    from core.extensions import db
-
     before = utcnow() - timedelta(days=LOG_DAYS)
     with db.engine.begin() as connection:
         result = connection.execute(

@@ -13,7 +13,6 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
 
 from core import audit, scoping
 from core.context import current_actor
@@ -146,16 +145,12 @@ _ACTIVE_RULES = select(
 ).where(BenefitRule.is_active.is_(True))
 
 
-def current_rules(connection=None) -> tuple[rules.RuleRow, ...]:
-    """The active benefit rules, cached for RULES_TTL_SECONDS per process.
-
-    Read through `connection` when given (a gate check's own), else the session.
-    """
+def current_rules() -> tuple[rules.RuleRow, ...]:
+    """The active benefit rules, cached for RULES_TTL_SECONDS per process."""
     key = db.engine
     cached = _rules_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < RULES_TTL_SECONDS:
         return cached[1]
-    source = db.session if connection is None else connection
     rows = tuple(
         rules.RuleRow(
             r.benefit,
@@ -164,7 +159,7 @@ def current_rules(connection=None) -> tuple[rules.RuleRow, ...]:
             r.section,
             r.needs_credential,
         )
-        for r in source.execute(_ACTIVE_RULES)
+        for r in db.session.execute(_ACTIVE_RULES)
     )
     _rules_cache[key] = (time.monotonic(), rows)
     return rows
@@ -645,92 +640,13 @@ def verify(
     return answer
 
 
-class _GateConnection(threading.local):
-    """The checking thread's own autocommit connection, and its engine.
-
-    It counts against the engine's pool: a server thread that has checked
-    holds one connection besides the one its request's session may take.
-    """
-
-    engine = None
-    connection = None
-    # Every thread's connection, so that the process closes them on exit rather
-    # than leave them to the garbage collector once the driver is torn down.
-    opened: set = set()
-    lock = threading.Lock()
-
-    def get(self):
-        """The thread's connection to the app's database, opened when missing."""
-        engine = db.engine
-        if self.engine is not engine or self.connection is None:
-            self.drop()
-            self.connection = engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            )
-            self.engine = engine
-            with self.lock:
-                self.opened.add(self.connection)
-        return self.connection
-
-    def drop(self, error: Exception | None = None) -> bool:
-        """Close the thread's connection; whether `error` says the database lost it."""
-        connection, self.connection, self.engine = self.connection, None, None
-        if connection is None:
-            return False
-        with self.lock:
-            self.opened.discard(connection)
-        lost = _is_disconnect(connection, error)
-        if lost and not connection.invalidated:
-            connection.invalidate()
-        connection.close()
-        return lost
-
-    @classmethod
-    def close_all(cls) -> None:
-        """Close every thread's connection (at exit)."""
-        with cls.lock:
-            connections = list(cls.opened)
-            cls.opened.clear()
-        for connection in connections:
-            connection.close()
-
-
-_gate = _GateConnection()
-atexit.register(_GateConnection.close_all)
-
-
-def _is_disconnect(connection, error: Exception | None) -> bool:
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated
-    dialect = connection.dialect
-    if isinstance(error, dialect.loaded_dbapi.Error):
-        dbapi_connection = connection.connection.dbapi_connection
-        return dialect.is_disconnect(error, dbapi_connection, None)
-    return False
-
-
 def _verify(benefit, number, code, venue_code, on) -> dict:
     if benefit not in rules.CHECKED_BENEFITS:
         return _answer(False, "unknown_benefit", "unknown")
-    return _check_at_gate(benefit, number, code, venue_code, on)
+    return _check(benefit, number, code, venue_code, on)
 
 
-def _check_at_gate(benefit, number, code, venue_code, on, retry=True) -> dict:
-    connection = _gate.get()
-    try:
-        answer = _check(connection, benefit, number, code, venue_code, on)
-    except Exception as error:
-        # The kept connection is not pinged before use: one the database closed
-        # since the last check (a restart) fails once, and a new one is opened.
-        if _gate.drop(error) and retry:
-            return _check_at_gate(benefit, number, code, venue_code, on, retry=False)
-        raise
-    # Ends the implicit transaction of a rules read; in autocommit nothing is sent.
-    connection.commit()
-    return answer
-
-
-def _check(connection, benefit, number, code, venue_code, on) -> dict:
+def _check(benefit, number, code, venue_code, on) -> dict:
     signed_expiry = None
     if code:
         checked = signing.verify(code)
@@ -739,7 +655,7 @@ def _check(connection, benefit, number, code, venue_code, on) -> dict:
         number, signed_expiry = checked.number, checked.expires_on
     number = (number or "").strip().upper()
 
-    registry = gate.registry_for(connection.engine).ready(connection)
+    registry = gate.registry_for(db.engine).ready()
     venue = None
     extra = {}
     if benefit == "venue":
@@ -769,7 +685,7 @@ def _check(connection, benefit, number, code, venue_code, on) -> dict:
     person = rules.Person(
         str(row.category), row.service_start, str(row.status), row.status_since
     )
-    result = rules.evaluate(person, benefit, current_rules(connection), on, True)
+    result = rules.evaluate(person, benefit, current_rules(), on, True)
     if not result.eligible:
         return _answer(False, result.reason, benefit, section=result.section, **holder)
     if venue is not None:

@@ -293,7 +293,7 @@ def test_a_check_survives_the_database_closing_its_connections(
 ):
     number = create_credential(create_firefighter()).number
     assert services.verify("transit", number=number)["eligible"]
-    # The session hands its connection back; the gate's own stays open.
+    # The session hands its connection back to the pool, which the database empties.
     db.session.close()
     with db.engine.begin() as connection:
         connection.execute(
