@@ -93,9 +93,20 @@ def spend(scope: str, limit: int, caller: str | None = None) -> tuple[bool, int,
     return budgets.hit(f"{caller or caller_key()}/{scope}", limit)
 
 
-def budget_headers(amount: int, remaining: int, reset: float) -> list[tuple]:
-    """The X-RateLimit headers (and Retry-After) of an answer."""
-    return [
+def charge(scope: str, caller: str | None = None) -> tuple[bool, list[tuple]]:
+    """Spend one request of the API budget for `scope`: (allowed, headers to send).
+
+    With RATELIMIT_ENABLED off everything is allowed and no header is sent; the
+    X-RateLimit headers (and Retry-After) come with RATELIMIT_HEADERS_ENABLED.
+    """
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return True, []
+    amount = int(config["API_RATE_LIMIT_PER_MINUTE"])
+    allowed, remaining, reset = spend(scope, amount, caller)
+    if not config.get("RATELIMIT_HEADERS_ENABLED", False):
+        return allowed, []
+    return allowed, [
         ("X-RateLimit-Limit", str(amount)),
         ("X-RateLimit-Remaining", str(remaining)),
         ("X-RateLimit-Reset", str(int(reset))),

@@ -291,23 +291,19 @@ def _spend_budget() -> None:
     The caller is its token, else its user, else its address; the answer
     carries the X-RateLimit headers.
     """
-    config = current_app.config
-    if not config.get("RATELIMIT_ENABLED", True):
-        return
-    amount = int(config["API_RATE_LIMIT_PER_MINUTE"])
-    allowed, remaining, reset = ratelimit.spend(request.endpoint or "", amount)
+    allowed, headers = ratelimit.charge(request.endpoint or "")
 
-    if config.get("RATELIMIT_HEADERS_ENABLED", False):
+    if headers:
 
         @after_this_request
         def add_headers(response):
             # Added, not set: no view sends these, and setting searches the list.
-            headers = response.headers
-            for name, value in ratelimit.budget_headers(amount, remaining, reset):
-                headers.add(name, value)
+            for name, value in headers:
+                response.headers.add(name, value)
             return response
 
     if not allowed:
+        amount = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
         raise TooManyRequests(
             _("Too many requests: at most %(amount)s a minute.", amount=amount)
         )

@@ -93,18 +93,10 @@ class DevicePath:
         except ValidationError:
             return None
 
-        config = app.config
-        headers = [("Content-Type", app.json.mimetype)]
-        if config.get("RATELIMIT_ENABLED", True):
-            amount = int(config["API_RATE_LIMIT_PER_MINUTE"])
-            allowed, remaining, reset = ratelimit.spend(
-                route.endpoint, amount, ratelimit.token_key(digest)
-            )
-            if not allowed:
-                # The full path spends once more and refuses in its own words.
-                return None
-            if config.get("RATELIMIT_HEADERS_ENABLED", False):
-                headers += ratelimit.budget_headers(amount, remaining, reset)
+        allowed, budget = ratelimit.charge(route.endpoint, ratelimit.token_key(digest))
+        if not allowed:
+            # The full path spends once more and refuses in its own words.
+            return None
 
         request_id = request_id_of(environ)
         actor = Actor(
@@ -129,12 +121,16 @@ class DevicePath:
         finally:
             reset_actor(token)
 
-        headers.append(("Content-Length", str(len(body))))
-        # Flask says so for a call that comes without a cookie: the answer would
-        # be another with one.
-        headers.append(("Vary", "Cookie"))
-        headers.extend(standard_headers(config))
-        headers.append(("X-Request-ID", request_id))
+        headers = [
+            ("Content-Type", app.json.mimetype),
+            ("Content-Length", str(len(body))),
+            *budget,
+            # Flask says so for a call that comes without a cookie: the answer
+            # would be another with one.
+            ("Vary", "Cookie"),
+            *standard_headers(app.config),
+            ("X-Request-ID", request_id),
+        ]
         return _status_line(route.status), headers, body
 
 
