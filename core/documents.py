@@ -6,14 +6,18 @@ Without a CJK font, Chinese would print as empty boxes, so building a document
 then fails loudly instead.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 KNOWN_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -69,28 +73,32 @@ class Document:
     title: str
     blocks: list = field(default_factory=list)
 
-    def heading(self, text: str) -> "Document":
+    def heading(self, text: str) -> Document:
         """Add a section heading."""
         self.blocks.append(("heading", text))
         return self
 
-    def paragraph(self, text: str) -> "Document":
+    def paragraph(self, text: str) -> Document:
         """Add a paragraph."""
         self.blocks.append(("paragraph", text))
         return self
 
-    def table(self, headers: list[str], rows: list[list]) -> "Document":
+    def table(self, headers: list[str], rows: list[list]) -> Document:
         """Add a table."""
         self.blocks.append(("table", (headers, rows)))
         return self
 
-    def signature(self, issuer: str, day: date) -> "Document":
+    def signature(self, issuer: str, day: date) -> Document:
         """Add the issuing body and date, right-aligned as on a stamped document."""
         self.blocks.append(("signature", (issuer, day)))
         return self
 
     def render(self) -> bytes:
         """The document as PDF bytes with the Chinese font embedded."""
+        # Imported here: fpdf costs a quarter second of every worker's start-up
+        # and only document downloads need it.
+        from fpdf import FPDF
+
         pdf = FPDF(format="A4")
         pdf.set_auto_page_break(auto=True, margin=18)
         # One face serves regular and bold: CJK fonts rarely ship a bold file.

@@ -7,9 +7,6 @@ import re
 from datetime import date, datetime
 
 import xlsxwriter
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Control characters that XML 1.0 cannot hold; a stray one is dropped rather
@@ -40,6 +37,12 @@ def workbook_bytes(
     title: str, headers: list[str], rows, sheet: str = "Sheet1"
 ) -> bytes:
     """An XLSX with a bold title row, a header row and the rows, columns fitted."""
+    # Imported on first use: openpyxl adds a tenth of a second to every
+    # worker's start-up, and only exports need it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=False)
     worksheet = workbook.active
     worksheet.title = sheet[:31]

@@ -27,8 +27,6 @@ from zipfile import BadZipFile
 
 from flask import current_app
 from flask_babel import force_locale
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound, PortalError
@@ -169,6 +167,11 @@ def parse_date(text: str) -> date:
 
 def open_workbook(stream):
     """Open an uploaded XLSX for reading, or refuse it with a clear message."""
+    # Imported on first use: openpyxl adds a tenth of a second to every
+    # worker's start-up, and only imports need it.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     head = stream.read(len(XLSX_MAGIC))
     stream.seek(0)
     if head != XLSX_MAGIC:

@@ -7,7 +7,6 @@ from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import force_locale
 from flask_login import current_user
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from core import imports
@@ -96,6 +95,10 @@ class ImportsView(PortalView):
     @expose("/<kind>/template.xlsx")
     def template(self, kind):
         """An empty workbook with the Chinese headers and one example row."""
+        # Imported on first use: openpyxl adds a tenth of a second to every
+        # worker's start-up, and only imports need it.
+        from openpyxl import Workbook
+
         importer = self._importer(kind)
         book = Workbook(write_only=True)
         sheet = book.create_sheet()

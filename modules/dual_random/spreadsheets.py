@@ -8,7 +8,6 @@ import io
 import logging
 
 from flask_babel import force_locale
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from core.errors import InvalidInput
@@ -185,6 +184,10 @@ def import_inspectors(user, department_id: int, stream) -> int:
 
 
 def _workbook(columns: list[Column], rows) -> bytes:
+    # Imported on first use: openpyxl adds a tenth of a second to every
+    # worker's start-up, and only imports and exports need it.
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     with force_locale("zh_CN"):
