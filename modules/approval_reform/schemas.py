@@ -63,7 +63,7 @@ class ApplicationInSchema(Schema):
 
 
 class ClockSchema(Schema):
-    started_on = fields.Date()
+    started_on = fields.Date(allow_none=True)
     limit = fields.Integer(allow_none=True)
     elapsed = fields.Integer()
     paused = fields.Integer()

@@ -2,6 +2,7 @@
 
 from flask import Response, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.api import api_blueprint, api_user, endpoint
 from core.errors import InvalidInput, NotFound
@@ -316,7 +317,11 @@ for _name, _action in (
 )
 def list_tasks(query):
     """List tasks."""
-    return _page(select(Task), Task, query)
+    # Each task answers with its item and participant ids: two loads per page.
+    statement = select(Task).options(
+        selectinload(Task.items), selectinload(Task.participants)
+    )
+    return _page(statement, Task, query)
 
 
 @endpoint(

@@ -409,6 +409,16 @@ class Task(DepartmentScopedMixin, TimestampMixin, VersionedMixin, db.Model):
     )
 
     @property
+    def item_ids(self) -> list[int]:
+        """The ids of the task's spot-check items, as the API takes them."""
+        return [item.id for item in self.items]
+
+    @property
+    def participant_ids(self) -> list[int]:
+        """The ids of the departments taking part, as the API takes them."""
+        return [department.id for department in self.participants]
+
+    @property
     def is_joint(self) -> bool:
         """Whether other departments take part."""
         return any(d.id != self.department_id for d in self.participants)

@@ -112,9 +112,9 @@ class PlanSchema(Schema):
     filed_with_id = fields.Integer(allow_none=True, load_default=None)
     status = fields.String(dump_only=True, attribute="status.value")
     due_on = fields.Date(dump_only=True)
-    submitted_on = fields.Date(dump_only=True)
-    approved_on = fields.Date(dump_only=True)
-    published_on = fields.Date(dump_only=True)
+    submitted_on = fields.Date(dump_only=True, allow_none=True)
+    approved_on = fields.Date(dump_only=True, allow_none=True)
+    published_on = fields.Date(dump_only=True, allow_none=True)
 
 
 class DayBody(Schema):
@@ -144,9 +144,9 @@ class TaskSchema(Schema):
     reason = fields.String(load_default="")
     starts_on = fields.Date(allow_none=True, load_default=None)
     status = fields.String(dump_only=True, attribute="status.value")
-    completed_on = fields.Date(dump_only=True)
-    publish_due_on = fields.Date(dump_only=True)
-    published_on = fields.Date(dump_only=True)
+    completed_on = fields.Date(dump_only=True, allow_none=True)
+    publish_due_on = fields.Date(dump_only=True, allow_none=True)
+    published_on = fields.Date(dump_only=True, allow_none=True)
 
 
 class DrawBody(Schema):
@@ -204,7 +204,7 @@ class ResultSchema(Schema):
     fine_yuan = fields.Decimal(as_string=True, places=2, allow_none=True)
     referred_to_judiciary = fields.Boolean(load_default=False)
     referral_note = fields.String(load_default="")
-    credit_record_id = fields.Integer(dump_only=True)
+    credit_record_id = fields.Integer(dump_only=True, allow_none=True)
 
 
 class PublishBody(Schema):

@@ -95,7 +95,7 @@ class CredentialOutSchema(Schema):
     number = fields.String()
     issued_on = fields.Date()
     expires_on = fields.Date()
-    revoked_on = fields.Date()
+    revoked_on = fields.Date(allow_none=True)
     revoke_reason = fields.String()
     code = fields.String()
 

@@ -191,14 +191,14 @@ class StepSchema(Schema):
         lambda s: s.actor_department.name if s.actor_department else ""
     )
     opinion = fields.String()
-    amount = Yuan(attribute="amount_fen")
+    amount = Yuan(attribute="amount_fen", allow_none=True)
 
 
 class DocumentOutSchema(DocumentSchema):
     """A filed document."""
 
     id = fields.Integer()
-    step_id = fields.Integer()
+    step_id = fields.Integer(allow_none=True)
 
 
 class ChangeRequestSchema(Schema):
@@ -211,12 +211,12 @@ class ChangeRequestSchema(Schema):
     reason = fields.String()
     before_scope = fields.String()
     before_standard = fields.String()
-    before_investment = Yuan(attribute="before_investment_fen")
-    new_scope = fields.String()
-    new_standard = fields.String()
-    new_investment = Yuan(attribute="new_investment_fen")
+    before_investment = Yuan(attribute="before_investment_fen", allow_none=True)
+    new_scope = fields.String(allow_none=True)
+    new_standard = fields.String(allow_none=True)
+    new_investment = Yuan(attribute="new_investment_fen", allow_none=True)
     requested_by = fields.String()
-    decided_on = fields.Date()
+    decided_on = fields.Date(allow_none=True)
     decided_by = fields.String()
     opinion = fields.String()
 
@@ -260,26 +260,26 @@ class ProjectSchema(Schema):
     large_or_specialised = fields.Boolean()
     baseline_scope = fields.String()
     baseline_standard = fields.String()
-    baseline_investment = Yuan(attribute="baseline_investment_fen")
+    baseline_investment = Yuan(attribute="baseline_investment_fen", allow_none=True)
     scope_description = fields.String()
     construction_standard = fields.String()
-    approved_investment = Yuan(attribute="approved_investment_fen")
-    approved_on = fields.Date()
-    design_estimate = Yuan(attribute="design_estimate_fen")
+    approved_investment = Yuan(attribute="approved_investment_fen", allow_none=True)
+    approved_on = fields.Date(allow_none=True)
+    design_estimate = Yuan(attribute="design_estimate_fen", allow_none=True)
     review_experts = fields.Boolean()
     review_third_party = fields.Boolean()
-    review_started_on = fields.Date()
-    review_due_on = fields.Date()
+    review_started_on = fields.Date(allow_none=True)
+    review_due_on = fields.Date(allow_none=True)
     review_due_confirmed = fields.Boolean()
-    approved_budget = Yuan(attribute="approved_budget_fen")
+    approved_budget = Yuan(attribute="approved_budget_fen", allow_none=True)
     procurement_method = fields.String()
     supplier = fields.String()
-    procurement_amount = Yuan(attribute="procurement_amount_fen")
+    procurement_amount = Yuan(attribute="procurement_amount_fen", allow_none=True)
     responsible_person = fields.String()
     third_party_tested = fields.Boolean()
-    accepted_on = fields.Date()
-    settled_amount = Yuan(attribute="settled_amount_fen")
-    settled_on = fields.Date()
+    accepted_on = fields.Date(allow_none=True)
+    settled_amount = Yuan(attribute="settled_amount_fen", allow_none=True)
+    settled_on = fields.Date(allow_none=True)
     funded = Yuan(attribute="funded_fen")
     steps = fields.List(fields.Nested(StepSchema))
     documents = fields.List(fields.Nested(DocumentOutSchema))
@@ -296,8 +296,8 @@ class ProjectSummarySchema(Schema):
     status = fields.String()
     department_id = fields.Integer()
     plan_year = fields.Integer()
-    approved_investment = Yuan(attribute="approved_investment_fen")
-    review_due_on = fields.Date()
+    approved_investment = Yuan(attribute="approved_investment_fen", allow_none=True)
+    review_due_on = fields.Date(allow_none=True)
 
 
 class ProjectQuerySchema(Schema):
