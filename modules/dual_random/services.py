@@ -336,6 +336,15 @@ def create_plan(user, data: dict) -> Plan:
     """Draft a department plan (task 6) or a joint annual plan (task 7)."""
     _required(data, "kind", "year", "title")
     department = _department(user, data.get("department_id"))
+    # The departments a plan goes to need not be the user's own, but they must
+    # exist: a plan sent to nobody would wait for an approval that never comes.
+    unknown = {
+        name: [_("Choose an existing department.")]
+        for name in ("lead_department_id", "filed_with_id")
+        if data.get(name) is not None and db.session.get(Department, data[name]) is None
+    }
+    if unknown:
+        raise InvalidInput(unknown)
     kind = PlanKind(data["kind"])
     year = int(data["year"])
     exists = db.session.scalars(
@@ -488,6 +497,11 @@ def create_task(user, data: dict) -> Task:
         errors["inspectors_per_target"] = [
             _("Every target needs at least two inspectors.")
         ]
+    plan_id, county_id = data.get("plan_id"), data.get("filter_county_id")
+    if plan_id is not None and db.session.get(Plan, plan_id) is None:
+        errors["plan_id"] = [_("Choose an existing plan.")]
+    if county_id is not None and db.session.get(Department, county_id) is None:
+        errors["filter_county_id"] = [_("Choose an existing department.")]
     if errors:
         raise InvalidInput(errors)
 
@@ -495,8 +509,8 @@ def create_task(user, data: dict) -> Task:
         department=department,
         title=data["title"],
         kind=kind,
-        plan_id=data.get("plan_id"),
-        filter_county_id=data.get("filter_county_id"),
+        plan_id=plan_id,
+        filter_county_id=county_id,
         filter_target_type=data.get("filter_target_type") or "",
         filter_industry=data.get("filter_industry") or "",
         filter_risk_level=data.get("filter_risk_level"),

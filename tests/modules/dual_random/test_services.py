@@ -107,6 +107,30 @@ def test_ratio_above_one_is_refused_at_task_creation(db, depts, create_item):
     assert "sample_ratio" in error.value.errors
 
 
+@pytest.mark.parametrize("field", ["plan_id", "filter_county_id"])
+def test_task_naming_an_unknown_plan_or_county_is_refused_and_writes_nothing(
+    db, depts, create_item, field
+):
+    from modules.dual_random.models import Task
+
+    item = create_item(depts["market"])
+
+    with pytest.raises(InvalidInput) as error:
+        services.create_task(
+            ROOT,
+            {
+                "department_id": depts["market"].id,
+                "title": "x",
+                "item_ids": [item.id],
+                "sample_count": 3,
+                field: 100_000,
+            },
+        )
+
+    assert list(error.value.errors) == [field]
+    assert _count(db, Task) == 0
+
+
 def test_too_few_inspectors_refuses_the_draw(
     db, depts, create_item, create_targets, create_inspector, create_task
 ):
@@ -434,6 +458,28 @@ def test_joint_plan_is_published_only_after_approval(db, depts):
     assert plan.due_on == date(2027, 1, 31)
     assert plan.status == PlanStatus.PUBLISHED
     assert plan.filed_on == date(2027, 1, 20)
+
+
+@pytest.mark.parametrize("field", ["lead_department_id", "filed_with_id"])
+def test_plan_sent_to_an_unknown_department_is_refused_and_writes_nothing(
+    db, depts, field
+):
+    from modules.dual_random.models import Plan
+
+    with pytest.raises(InvalidInput) as refused:
+        services.create_plan(
+            ROOT,
+            {
+                "department_id": depts["safety"].id,
+                "kind": PlanKind.DEPARTMENT,
+                "year": 2027,
+                "title": "应急局2027年抽查计划",
+                field: 100_000,
+            },
+        )
+
+    assert list(refused.value.errors) == [field]
+    assert _count(db, Plan) == 0
 
 
 def test_department_plan_is_due_end_of_december(db, depts):
