@@ -10,27 +10,11 @@ import os
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis import checks
 
 from core.models import ApiToken
+from tests.security.answers import CHECKS, content_type
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
-# Schema-valid input may still break a policy rule (a 4xx with its reason), so
-# the checks are about answers: no server error, documented status codes,
-# bodies and content types as the document says.
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-]
-
-
-def _content_type(response) -> str:
-    value = response.headers.get("Content-Type") or response.headers.get(
-        "content-type", ""
-    )
-    return value[0] if isinstance(value, list) else value
 
 
 def test_api_answers_every_generated_request(app, db, city, create_user, monkeypatch):
@@ -57,7 +41,7 @@ def test_api_answers_every_generated_request(app, db, city, create_user, monkeyp
             response = case.call(headers=headers)
             assert response.status_code < 500, (case.path, response.text)
             if 400 <= response.status_code < 500:
-                assert _content_type(response).startswith("application/problem+json"), (
+                assert content_type(response).startswith("application/problem+json"), (
                     case.path,
                     response.text,
                 )
