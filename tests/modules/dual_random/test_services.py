@@ -11,10 +11,12 @@ from core.models.organisations import CreditKind, CreditRecord
 from modules.dual_random import services
 from modules.dual_random.models import (
     Draw,
+    Plan,
     PlanKind,
     PlanStatus,
     Reminder,
     Result,
+    Task,
     TaskKind,
     TaskStatus,
 )
@@ -91,19 +93,16 @@ def test_sample_larger_than_population_writes_nothing(
     assert _count(db, Draw) == 0
 
 
+def _market_task(item, depts, **fields):
+    data = {"department_id": depts["market"].id, "title": "x", "item_ids": [item.id]}
+    return services.create_task(ROOT, {**data, **fields})
+
+
 def test_ratio_above_one_is_refused_at_task_creation(db, depts, create_item):
     item = create_item(depts["market"])
 
     with pytest.raises(InvalidInput) as error:
-        services.create_task(
-            ROOT,
-            {
-                "department_id": depts["market"].id,
-                "title": "x",
-                "item_ids": [item.id],
-                "sample_ratio": Decimal("1.5"),
-            },
-        )
+        _market_task(item, depts, sample_ratio=Decimal("1.5"))
     assert "sample_ratio" in error.value.errors
 
 
@@ -111,21 +110,10 @@ def test_ratio_above_one_is_refused_at_task_creation(db, depts, create_item):
 def test_task_naming_an_unknown_plan_or_county_is_refused_and_writes_nothing(
     db, depts, create_item, field
 ):
-    from modules.dual_random.models import Task
-
     item = create_item(depts["market"])
 
     with pytest.raises(InvalidInput) as error:
-        services.create_task(
-            ROOT,
-            {
-                "department_id": depts["market"].id,
-                "title": "x",
-                "item_ids": [item.id],
-                "sample_count": 3,
-                field: 100_000,
-            },
-        )
+        _market_task(item, depts, sample_count=3, **{field: 100_000})
 
     assert list(error.value.errors) == [field]
     assert _count(db, Task) == 0
@@ -464,8 +452,6 @@ def test_joint_plan_is_published_only_after_approval(db, depts):
 def test_plan_sent_to_an_unknown_department_is_refused_and_writes_nothing(
     db, depts, field
 ):
-    from modules.dual_random.models import Plan
-
     with pytest.raises(InvalidInput) as refused:
         services.create_plan(
             ROOT,
